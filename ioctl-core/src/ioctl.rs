@@ -1,0 +1,215 @@
+//! [`Ioctl`]: a request number bound to its fd kind, argument and return policy.
+
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+
+use libc::{c_ulong, c_void};
+
+use crate::encode::{Decoded, Layout};
+use crate::fd::Target;
+use crate::pod::AnyBitPattern;
+use crate::ret::Return;
+use crate::sys;
+
+/// The argument of an ioctl that takes none. The call passes an explicit 0, because some
+/// drivers (KVM among them) reject any other value in the third argument.
+#[derive(Clone, Copy, Debug)]
+pub enum NoArg {}
+
+/// The argument of an ioctl through which the kernel writes a `T` (`_IOR`). The call
+/// returns the `T`, built only after the kernel reported success.
+pub struct Read<T>(PhantomData<fn() -> T>);
+
+/// The argument of an ioctl through which the kernel reads a `T` (`_IOW`). The call takes
+/// `&T`.
+pub struct Write<T>(PhantomData<fn(T)>);
+
+/// The argument of an ioctl through which the kernel reads a `T` and writes it back
+/// (`_IOWR`). The call takes `&mut T`.
+pub struct ReadWrite<T>(PhantomData<fn(T) -> T>);
+
+/// The argument of an ioctl that takes an integer by value, such as `KVM_CREATE_VCPU`'s
+/// vCPU id.
+pub struct Value<T>(PhantomData<fn(T)>);
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// An integer that can be passed by value as an ioctl's third argument.
+///
+/// Signed values are sign-extended to `unsigned long` and unsigned values zero-extended,
+/// as a C cast `(unsigned long)value` does.
+pub trait IntArg: Copy + sealed::Sealed {
+    /// Converts the value to the register-sized argument.
+    fn to_arg(self) -> c_ulong;
+}
+
+macro_rules! impl_int_arg {
+    ($($ty:ty),*) => {
+        $(
+            impl sealed::Sealed for $ty {}
+            impl IntArg for $ty {
+                #[inline(always)]
+                fn to_arg(self) -> c_ulong {
+                    // Sign- or zero-extends, as C's conversion to `unsigned long` does.
+                    self as c_ulong
+                }
+            }
+        )*
+    };
+}
+
+impl_int_arg!(u8, u16, u32, usize, i8, i16, i32, isize);
+#[cfg(target_pointer_width = "64")]
+impl_int_arg!(u64, i64);
+
+/// A declared ioctl: a request number bound to the fd kind `K` it applies to, its argument
+/// `A` ([`NoArg`], [`Read`], [`Write`], [`ReadWrite`] or [`Value`]) and its return policy
+/// `R` (see [`ret`](crate::ret)).
+///
+/// Values are made by the [`ioctl!`](crate::ioctl) macro, whose `unsafe` block is where
+/// the declaration is trusted; calling [`call`](Ioctl::call) is then safe.
+pub struct Ioctl<K: ?Sized, A, R> {
+    request: u32,
+    marker: PhantomData<fn(&K, A) -> R>,
+}
+
+impl<K: ?Sized, A, R> Ioctl<K, A, R> {
+    /// Binds `request` to an fd kind, argument and return policy.
+    ///
+    /// # Safety
+    ///
+    /// By calling this you guarantee that, on every file descriptor that implements
+    /// [`Target<K>`](crate::Target), the driver serves `request` as follows:
+    /// - with [`NoArg`], it ignores the third argument or accepts 0;
+    /// - with [`Read<T>`](Read), it writes at most `size_of::<T>()` bytes through the
+    ///   argument pointer and reads none;
+    /// - with [`Write<T>`](Write), it reads at most `size_of::<T>()` bytes through the
+    ///   argument pointer and writes none;
+    /// - with [`ReadWrite<T>`](ReadWrite), it reads and writes at most `size_of::<T>()`
+    ///   bytes through the argument pointer;
+    /// - with [`Value<T>`](Value), it treats the third argument as an integer, never as an
+    ///   address;
+    /// - it keeps no pointer from the argument after the call returns, and every address
+    ///   stored inside the payload that it reads or writes is valid for that access
+    ///   whenever safe code can build such a payload;
+    /// - when `R` is [`ret::Fd`](crate::ret::Fd) or [`ret::Typed<H>`](crate::ret::Typed),
+    ///   a non-negative return value is a new descriptor owned by the caller (of the kind
+    ///   `H` names, for `Typed<H>`).
+    #[inline(always)]
+    pub const unsafe fn new(request: u32) -> Self {
+        Ioctl {
+            request,
+            marker: PhantomData,
+        }
+    }
+
+    /// Returns the request number, as the kernel receives it.
+    #[inline(always)]
+    pub const fn request(&self) -> u32 {
+        self.request
+    }
+
+    /// Splits the request number into direction, group, number and size, by the layout of
+    /// the compilation target.
+    pub const fn decode(&self) -> Decoded {
+        Layout::NATIVE.decode(self.request)
+    }
+}
+
+impl<K: ?Sized, A, R> Clone for Ioctl<K, A, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K: ?Sized, A, R> Copy for Ioctl<K, A, R> {}
+
+impl<K: ?Sized, A, R> fmt::Debug for Ioctl<K, A, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let decoded = self.decode();
+        f.debug_struct("Ioctl")
+            .field("request", &format_args!("{:#010x}", self.request))
+            .field("direction", &decoded.direction)
+            .field("group", &format_args!("{:#04x}", decoded.group))
+            .field("number", &format_args!("{:#04x}", decoded.number))
+            .field("size", &decoded.size)
+            .finish()
+    }
+}
+
+impl<K: ?Sized, R: Return> Ioctl<K, NoArg, R> {
+    /// Issues the ioctl with 0 as its argument.
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F) -> io::Result<R::Output> {
+        // SAFETY: the declaration promises that the driver accepts 0 for this request.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, core::ptr::null_mut()) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        unsafe { R::from_return(ret) }
+    }
+}
+
+impl<K: ?Sized, T: AnyBitPattern, R: Return> Ioctl<K, Read<T>, R> {
+    /// Issues the ioctl and returns the value that the kernel wrote.
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F) -> io::Result<R::WithValue<T>> {
+        // Zeroed rather than uninitialized: a driver that writes fewer bytes than
+        // `size_of::<T>()` leaves zeros, which `T: AnyBitPattern` accepts.
+        let mut value = MaybeUninit::<T>::zeroed();
+        // SAFETY: the declaration promises that the kernel writes at most `size_of::<T>()`
+        // bytes to the pointer, and `value` is that large and writable.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, value.as_mut_ptr().cast::<c_void>()) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        let output = unsafe { R::from_return(ret) }?;
+        // SAFETY: `value` started as zeros and the kernel wrote bytes into it; every bit
+        // pattern is a valid `T`.
+        let value = unsafe { value.assume_init() };
+        Ok(R::with_value(output, value))
+    }
+}
+
+impl<K: ?Sized, T, R: Return> Ioctl<K, Write<T>, R> {
+    /// Issues the ioctl; the kernel reads `arg`.
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F, arg: &T) -> io::Result<R::Output> {
+        let pointer = (arg as *const T).cast_mut().cast::<c_void>();
+        // SAFETY: the declaration promises that the kernel only reads at most
+        // `size_of::<T>()` bytes through the pointer, and `arg` is that large and readable.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, pointer) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        unsafe { R::from_return(ret) }
+    }
+}
+
+impl<K: ?Sized, T: AnyBitPattern, R: Return> Ioctl<K, ReadWrite<T>, R> {
+    /// Issues the ioctl; the kernel reads `arg` and writes its result into it.
+    ///
+    /// On error the kernel may have written part of `arg`. Some ioctls report needed
+    /// sizes that way (for example a count in a header on `E2BIG`).
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F, arg: &mut T) -> io::Result<R::Output> {
+        let pointer = (arg as *mut T).cast::<c_void>();
+        // SAFETY: the declaration promises that the kernel reads and writes at most
+        // `size_of::<T>()` bytes through the pointer; `arg` is an exclusive borrow of that
+        // many bytes, and any bytes written form a valid `T` because `T: AnyBitPattern`.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, pointer) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        unsafe { R::from_return(ret) }
+    }
+}
+
+impl<K: ?Sized, T: IntArg, R: Return> Ioctl<K, Value<T>, R> {
+    /// Issues the ioctl with `value` as its integer argument.
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F, value: T) -> io::Result<R::Output> {
+        let arg = core::ptr::without_provenance_mut::<c_void>(value.to_arg() as usize);
+        // SAFETY: the declaration promises that the kernel treats the argument as an
+        // integer, so no memory is accessed through it.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, arg) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        unsafe { R::from_return(ret) }
+    }
+}

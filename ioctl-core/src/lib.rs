@@ -1,0 +1,154 @@
+//! Safe, typed Linux ioctl calls, declared once with the [`ioctl!`] macro.
+//!
+//! An ioctl's contract (its request number, which file descriptors it applies to, what
+//! its argument is and which way the data moves, what its return value means) lives in
+//! the kernel's C headers and cannot be checked by the compiler. This crate states that
+//! contract once, in an `ioctl!` declaration whose `unsafe` block is the only place where
+//! it is trusted. Every call is then safe code, checked by the type system:
+//!
+//! ```no_run
+//! use std::ffi::c_ulong;
+//!
+//! use ioctl_core::{ioctl, AnyBitPattern};
+//!
+//! /// `struct kvm_regs` from `linux/kvm.h` (x86_64).
+//! #[repr(C)]
+//! #[derive(Clone, Copy, Debug, Default, AnyBitPattern)]
+//! pub struct KvmRegs {
+//!     pub rax: u64, pub rbx: u64, pub rcx: u64, pub rdx: u64,
+//!     pub rsi: u64, pub rdi: u64, pub rsp: u64, pub rbp: u64,
+//!     pub r8: u64, pub r9: u64, pub r10: u64, pub r11: u64,
+//!     pub r12: u64, pub r13: u64, pub r14: u64, pub r15: u64,
+//!     pub rip: u64, pub rflags: u64,
+//! }
+//!
+//! ioctl! {
+//!     // SAFETY: each line below matches its definition in linux/kvm.h.
+//!     unsafe {
+//!         group 0xAE;
+//!
+//!         /// A `/dev/kvm` system handle.
+//!         pub fd Kvm = "/dev/kvm";
+//!         /// A virtual machine.
+//!         pub fd Vm;
+//!         /// A virtual CPU.
+//!         pub fd Vcpu;
+//!
+//!         pub none KVM_GET_API_VERSION = 0x00 on Kvm -> count;
+//!         pub none KVM_CREATE_VM = 0x01 (c_ulong) on Kvm -> Vm;
+//!         pub none KVM_CREATE_VCPU = 0x41 (c_ulong) on Vm -> Vcpu;
+//!         pub read KVM_GET_REGS = 0x81 => KvmRegs on Vcpu;
+//!         pub write KVM_SET_REGS = 0x82 => KvmRegs on Vcpu -> zero;
+//!     }
+//! }
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let kvm = Kvm::open()?;
+//! assert_eq!(KVM_GET_API_VERSION.call(&kvm)?, 12);
+//! let vm = KVM_CREATE_VM.call(&kvm, 0)?;
+//! let vcpu = KVM_CREATE_VCPU.call(&vm, 0)?;
+//! let mut regs = KVM_GET_REGS.call(&vcpu)?;
+//! regs.rip = 0x1000;
+//! KVM_SET_REGS.call(&vcpu, &regs)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the types enforce
+//!
+//! - A `read` ioctl returns its value only after the kernel reported success, and only
+//!   into a type that is valid for every bit pattern ([`AnyBitPattern`]).
+//! - A `readwrite` ioctl takes `&mut T`; `&T` does not compile.
+//! - An ioctl declared `on Vm` takes only a `&Vm`; a raw integer fd or a handle of
+//!   another kind does not compile. Ioctls declared without `on` take any [`AsFd`].
+//! - An ioctl that returns a descriptor returns an [`OwnedFd`] or the declared handle,
+//!   never a bare integer, so it cannot leak.
+//! - A no-argument ioctl passes an explicit 0 as its argument.
+//! - A failure is an [`std::io::Error`] built from `errno` right after the call. `EINTR`
+//!   is returned to the caller and never retried.
+//! - Request numbers are computed at compile time by the target's [`Layout`]; a size that
+//!   does not fit the size field is a compile error, never masked.
+//!
+//! # The declaration language
+//!
+//! ```text
+//! ioctl! {
+//!     unsafe {
+//!         group GROUP;                        // once, before numbered items
+//!         VIS fd NAME;                         // a typed handle
+//!         VIS fd NAME = "/dev/path";           // ... with an `open()` for that device
+//!         VIS DIR NAME = NUMBER [CLAUSES];     // an ioctl in GROUP
+//!         VIS DIR NAME = raw REQUEST [CLAUSES];// a classic ioctl with a complete number
+//!     }
+//! }
+//! ```
+//!
+//! `DIR` is `none`, `read`, `write` or `readwrite`: the direction that the request
+//! number encodes (`_IO`, `_IOR`, `_IOW`, `_IOWR`). The clauses, in this order, are:
+//!
+//! | clause | meaning |
+//! |---|---|
+//! | `=> Type` | the payload that the argument points to; required for `read`, `write` and `readwrite` |
+//! | `(IntType)` | an integer passed by value, such as `(c_ulong)`; the encoded size is that of the integer for `write`, 0 for `none` |
+//! | `size Type` | the encoded size when the kernel's header names another type than the real payload |
+//! | `as write`, `as read` | the kernel moves data the other way than the number's direction says |
+//! | `on Handle` | the fd kind the ioctl applies to; without it, any [`AsFd`] |
+//! | `-> count`, `-> zero`, `-> fd`, `-> Handle` | what the return value means (see [`ret`]) |
+//!
+//! `GROUP` is an integer or a byte literal such as `b'v'`; `NUMBER` fits 8 bits. `///`
+//! documentation and attributes such as `#[cfg]` on items are kept. Each generated
+//! constant's documentation states its direction, group, number, size, request number and
+//! the C macro it equals.
+//!
+//! # Limitations
+//!
+//! - Payloads with a flexible array member and payloads that hold addresses need a safe
+//!   wrapper written by hand around a private declaration.
+
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod encode;
+mod fd;
+mod ioctl;
+mod pod;
+pub mod ret;
+pub mod sys;
+
+pub use encode::{Decoded, Direction, EncodeError, Layout};
+pub use fd::{open_device, AnyFd, Handle, OpenError, Target};
+pub use ioctl::{IntArg, Ioctl, NoArg, Read, ReadWrite, Value, Write};
+pub use pod::{zeroed, AnyBitPattern};
+
+pub use ioctl_macros::{ioctl, AnyBitPattern};
+
+pub use std::os::fd::{AsFd, OwnedFd};
+
+/// Items that the `ioctl!` and `#[derive(AnyBitPattern)]` expansions name. Not a public
+/// API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::encode::{Direction, Layout};
+    pub use crate::fd::{open_device, AnyFd, Handle, Target};
+    pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Value, Write};
+    pub use crate::pod::AnyBitPattern;
+    pub use crate::ret::{Count, Fd, Typed, Zero};
+    pub use core::fmt;
+    pub use core::mem::size_of;
+    pub use std::io;
+    pub use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+    /// Fails to compile, with an error on `T`, unless `T` is valid for every bit pattern.
+    pub const fn assert_any_bit_pattern<T: AnyBitPattern>() {}
+
+    /// Fails to compile, with an error on `T`, unless `T` can be passed by value.
+    pub const fn assert_int_arg<T: crate::IntArg>() {}
+
+    /// Fails to compile, with an error on `H`, unless `H` is a typed handle.
+    pub const fn assert_handle<H: Handle>() {}
+
+    /// Computes a request number in the target's layout.
+    pub const fn request(direction: Direction, group: u8, number: u8, size: usize) -> u32 {
+        Layout::NATIVE.request(direction, group, number, size)
+    }
+}

@@ -1,0 +1,112 @@
+//! The typed model of an `ioctl!` invocation. Every node keeps the user's tokens so that
+//! validation and expansion can point errors at them.
+
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Lit, LitStr, Token, Type, Visibility};
+
+/// A whole invocation: `unsafe { statements }`.
+pub struct Block {
+    pub unsafe_token: Token![unsafe],
+    pub statements: Vec<Statement>,
+}
+
+pub enum Statement {
+    Group(GroupDecl),
+    Fd(FdDecl),
+    Ioctl(IoctlDecl),
+}
+
+/// `group 0xAE;`
+pub struct GroupDecl {
+    pub keyword: Ident,
+    pub value: Literal,
+}
+
+/// `pub fd Kvm = "/dev/kvm";`
+pub struct FdDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub path: Option<LitStr>,
+}
+
+/// An integer literal as written, with an optional leading minus sign.
+pub struct Literal {
+    pub minus: Option<Token![-]>,
+    pub lit: Lit,
+}
+
+impl Literal {
+    pub fn span(&self) -> Span {
+        match &self.minus {
+            Some(minus) => minus
+                .span
+                .join(self.lit.span())
+                .unwrap_or_else(|| self.lit.span()),
+            None => self.lit.span(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Dir {
+    None,
+    Read,
+    Write,
+    ReadWrite,
+}
+
+impl Dir {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Dir::None => "none",
+            Dir::Read => "read",
+            Dir::Write => "write",
+            Dir::ReadWrite => "readwrite",
+        }
+    }
+
+    pub fn c_macro(self) -> &'static str {
+        match self {
+            Dir::None => "_IO",
+            Dir::Read => "_IOR",
+            Dir::Write => "_IOW",
+            Dir::ReadWrite => "_IOWR",
+        }
+    }
+}
+
+/// A direction keyword with its token.
+pub struct DirToken {
+    pub dir: Dir,
+    pub ident: Ident,
+}
+
+pub enum Number {
+    /// `= 0x81`: the number within the block's group.
+    InGroup(Literal),
+    /// `= raw 0x541B`: a complete request number.
+    Raw(Literal),
+}
+
+pub enum ReturnKind {
+    Count,
+    Zero,
+    Fd,
+    Handle(Type),
+}
+
+/// `pub read KVM_GET_REGS = 0x81 => KvmRegs on Vcpu -> zero;`
+pub struct IoctlDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub dir: DirToken,
+    pub name: Ident,
+    pub number: Number,
+    pub payload: Option<(Token![=>], Type)>,
+    pub value: Option<(syn::token::Paren, Type)>,
+    pub size: Option<(Ident, Type)>,
+    pub acts_as: Option<(Token![as], DirToken)>,
+    pub on: Option<(Ident, Type)>,
+    pub ret: Option<(Token![->], ReturnKind)>,
+}

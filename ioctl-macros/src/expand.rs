@@ -1,0 +1,326 @@
+//! Expansion: the validated plan to Rust items over `ioctl_core`.
+//!
+//! Paths are absolute (`::ioctl_core::__private::…`, `::core::…`), so the expansion works
+//! beside user items named `Result`, `libc` or `ioctl_core`, and in
+//! `#![no_implicit_prelude]` modules.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{Attribute, Type};
+
+use crate::ast::{Dir, FdDecl, IoctlDecl, ReturnKind};
+use crate::valid::{Argument, IoctlPlan, Plan, Request};
+
+pub fn expand(plan: &Plan) -> TokenStream {
+    let fds = plan.fds.iter().map(|fd| expand_fd(fd));
+    let ioctls = plan.ioctls.iter().map(|ioctl| expand_ioctl(ioctl, plan.unsafe_span));
+    let checks = plan.distinct_checks.iter().map(|(first, second)| {
+        let cfgs = cfg_attrs(plan, first).chain(cfg_attrs(plan, second));
+        let message = format!(
+            "`{first}` and `{second}` have the same request number; give them different numbers, or check their payload and size types against the header"
+        );
+        quote_spanned! {second.span()=>
+            #(#cfgs)*
+            const _: () = ::core::assert!(#first.request() != #second.request(), #message);
+        }
+    });
+    quote! {
+        #(#fds)*
+        #(#ioctls)*
+        #(#checks)*
+    }
+}
+
+fn cfg_attrs<'a>(plan: &'a Plan, name: &'a syn::Ident) -> impl Iterator<Item = &'a Attribute> {
+    plan.ioctls
+        .iter()
+        .filter(move |ioctl| ioctl.decl.name == *name)
+        .flat_map(|ioctl| ioctl.decl.attrs.iter())
+        .filter(|attr| attr.path().is_ident("cfg"))
+}
+
+fn expand_fd(fd: &FdDecl) -> TokenStream {
+    let FdDecl { attrs, vis, name, path } = fd;
+    let name_text = name.to_string();
+
+    let open = path.as_ref().map(|path| {
+        let doc = format!(
+            "Opens `{}` for reading and writing, with `O_CLOEXEC`.\n\nOn failure the error names the device; \
+             [`ioctl_core::OpenError::from_io`] returns its details.",
+            path.value()
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn open() -> ::std::io::Result<Self> {
+                let fd = ::ioctl_core::__private::open_device(#path)?;
+                ::core::result::Result::Ok(#name { fd })
+            }
+        }
+    });
+    let kind_doc = match path {
+        Some(path) => format!("\n\nA typed handle for `{}`, declared with `ioctl!`: it owns its file descriptor, and only ioctls declared `on {name_text}` accept it.", path.value()),
+        None => format!("\n\nA typed handle declared with `ioctl!`: it owns its file descriptor, and only ioctls declared `on {name_text}` accept it."),
+    };
+
+    quote! {
+        #(#attrs)*
+        #[doc = #kind_doc]
+        #vis struct #name {
+            fd: ::ioctl_core::__private::OwnedFd,
+        }
+
+        impl #name {
+            #open
+
+            /// Wraps `fd` without checking what it refers to.
+            ///
+            /// # Safety
+            ///
+            /// `fd` must be a descriptor of this handle's kind: every ioctl declared for it
+            /// will be sent to `fd`, and a file of another driver may interpret those request
+            /// numbers differently and write memory the declaration does not expect.
+            pub unsafe fn from_fd_unchecked(fd: ::ioctl_core::__private::OwnedFd) -> Self {
+                #name { fd }
+            }
+        }
+
+        impl ::ioctl_core::__private::AsFd for #name {
+            fn as_fd(&self) -> ::ioctl_core::__private::BorrowedFd<'_> {
+                ::ioctl_core::__private::AsFd::as_fd(&self.fd)
+            }
+        }
+
+        impl ::ioctl_core::__private::AsRawFd for #name {
+            fn as_raw_fd(&self) -> ::ioctl_core::__private::RawFd {
+                ::ioctl_core::__private::AsRawFd::as_raw_fd(&self.fd)
+            }
+        }
+
+        impl ::core::convert::From<#name> for ::ioctl_core::__private::OwnedFd {
+            fn from(handle: #name) -> Self {
+                handle.fd
+            }
+        }
+
+        impl ::ioctl_core::__private::fmt::Debug for #name {
+            fn fmt(&self, f: &mut ::ioctl_core::__private::fmt::Formatter<'_>) -> ::ioctl_core::__private::fmt::Result {
+                f.debug_tuple(#name_text).field(&::ioctl_core::__private::AsRawFd::as_raw_fd(&self.fd)).finish()
+            }
+        }
+
+        // SAFETY: a handle is built only by `open` on its declared device, by an ioctl that
+        // the declaration says returns this kind, or by the unsafe `from_fd_unchecked`.
+        unsafe impl ::ioctl_core::__private::Target<#name> for #name {}
+
+        // SAFETY: as above; `from_fd_unchecked` carries the caller's guarantee.
+        unsafe impl ::ioctl_core::__private::Handle for #name {
+            const NAME: &'static str = #name_text;
+
+            unsafe fn from_fd_unchecked(fd: ::ioctl_core::__private::OwnedFd) -> Self {
+                #name { fd }
+            }
+        }
+    }
+}
+
+fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
+    let IoctlDecl { attrs, vis, name, .. } = plan.decl;
+    let private = quote!(::ioctl_core::__private);
+
+    let kind = match &plan.decl.on {
+        Some((_, ty)) => ty.to_token_stream(),
+        None => quote!(#private::AnyFd),
+    };
+
+    let (argument, assertion) = match plan.argument {
+        Argument::None => (quote!(#private::NoArg), None),
+        Argument::Read(ty) => (quote!(#private::Read<#ty>), Some(assert_bits(ty))),
+        Argument::ReadWrite(ty) => (quote!(#private::ReadWrite<#ty>), Some(assert_bits(ty))),
+        Argument::Write(ty) => (quote!(#private::Write<#ty>), None),
+        Argument::Value(ty) => (
+            quote!(#private::Value<#ty>),
+            Some(quote_spanned!(ty.span()=> const _: () = #private::assert_int_arg::<#ty>();)),
+        ),
+    };
+
+    let (ret, ret_assertion) = match plan.decl.ret.as_ref().map(|(_, kind)| kind) {
+        Some(ReturnKind::Count) => (quote!(#private::Count), None),
+        Some(ReturnKind::Zero) => (quote!(#private::Zero), None),
+        Some(ReturnKind::Fd) => (quote!(#private::Fd), None),
+        Some(ReturnKind::Handle(ty)) => (
+            quote!(#private::Typed<#ty>),
+            Some(quote_spanned!(ty.span()=> const _: () = #private::assert_handle::<#ty>();)),
+        ),
+        None if plan.decl.dir.dir == Dir::Read && plan.decl.acts_as.is_none() => (quote!(#private::Zero), None),
+        None => (quote!(#private::Count), None),
+    };
+
+    let request = match &plan.request {
+        Request::Raw(value) => quote!(#value),
+        Request::Encoded { group, number, size_type } => {
+            let direction = format_ident!(
+                "{}",
+                match plan.decl.dir.dir {
+                    Dir::None => "None",
+                    Dir::Read => "Read",
+                    Dir::Write => "Write",
+                    Dir::ReadWrite => "ReadWrite",
+                }
+            );
+            let size = match size_type {
+                Some(ty) => quote_spanned!(ty.span()=> #private::size_of::<#ty>()),
+                None => quote!(0),
+            };
+            quote!(#private::request(#private::Direction::#direction, #group, #number, #size))
+        }
+    };
+
+    let docs = generated_docs(plan);
+    let unsafe_token = quote_spanned!(unsafe_span=> unsafe);
+
+    quote! {
+        #(#attrs)*
+        #[doc = #docs]
+        #vis const #name: #private::Ioctl<#kind, #argument, #ret> = {
+            #assertion
+            #ret_assertion
+            // SAFETY: the `unsafe` block of the `ioctl!` invocation asserts that this
+            // declaration matches the kernel's definition.
+            #unsafe_token { #private::Ioctl::new(#request) }
+        };
+    }
+}
+
+fn assert_bits(ty: &Type) -> TokenStream {
+    quote_spanned!(ty.span()=> const _: () = ::ioctl_core::__private::assert_any_bit_pattern::<#ty>();)
+}
+
+fn type_text(ty: &Type) -> String {
+    ty.to_token_stream().to_string().replace(" :: ", "::").replace(" < ", "<").replace(" >", ">").replace("[ ", "[").replace(" ]", "]").replace(" ;", ";")
+}
+
+/// Returns the size of `ty` if it is a fixed-width primitive or an array of one with a
+/// literal length.
+fn known_size(ty: &Type) -> Option<usize> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            let segments = &path.path.segments;
+            if segments.len() != 1 || !segments[0].arguments.is_none() {
+                return None;
+            }
+            match segments[0].ident.to_string().as_str() {
+                "u8" | "i8" => Some(1),
+                "u16" | "i16" => Some(2),
+                "u32" | "i32" | "f32" => Some(4),
+                "u64" | "i64" | "f64" => Some(8),
+                "u128" | "i128" => Some(16),
+                _ => None,
+            }
+        }
+        Type::Array(array) => {
+            let element = known_size(&array.elem)?;
+            let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(len), .. }) = &array.len else {
+                return None;
+            };
+            element.checked_mul(len.base10_parse::<usize>().ok()?)
+        }
+        _ => None,
+    }
+}
+
+fn generated_docs(plan: &IoctlPlan) -> String {
+    let decl = plan.decl;
+    let name = &decl.name;
+    let dir = decl.dir.dir;
+    let mut doc = String::from("\n\n");
+
+    match &plan.request {
+        Request::Raw(value) => {
+            doc += &format!(
+                "A classic ioctl with the complete request number `{value:#010x}`; direction `{}`.\n\n",
+                dir.keyword()
+            );
+        }
+        Request::Encoded { group, number, size_type } => {
+            let c_args = match size_type {
+                Some(ty) => format!("{group:#04X}, {number:#04X}, {}", type_text(ty)),
+                None => format!("{group:#04X}, {number:#04X}"),
+            };
+            doc += &format!("Equals the C macro `{}({c_args})`.\n\n", dir.c_macro());
+            let (size, request) = match size_type {
+                None => ("0".to_string(), Some(generic_request(dir, *group, *number, 0))),
+                Some(ty) => match known_size(ty) {
+                    Some(bytes) => (bytes.to_string(), generic_request(dir, *group, *number, bytes).into()),
+                    None => (format!("`size_of::<{}>()`", type_text(ty)), None),
+                },
+            };
+            let request = match request.flatten() {
+                Some(value) => format!("`{value:#010x}` (generic layout: x86, arm, riscv, s390x, loongarch)"),
+                None => format!("`{name}.request()`"),
+            };
+            doc += "| direction | group | number | size (bytes) | request number |\n|---|---|---|---|---|\n";
+            doc += &format!("| `{}` | `{group:#04x}` | `{number:#04x}` | {size} | {request} |\n\n", dir.keyword());
+        }
+    }
+
+    let target = match &decl.on {
+        Some((_, ty)) => format!("Applies to `{}` handles.", type_text(ty)),
+        None => "Applies to any file descriptor.".to_string(),
+    };
+    doc += &target;
+    doc += " ";
+    doc += &match plan.argument {
+        Argument::None => "Takes no argument (passes 0).".to_string(),
+        Argument::Read(ty) => format!("The kernel writes a `{}`, which the call returns.", type_text(ty)),
+        Argument::Write(ty) => format!("The kernel reads a `{}`, which the call borrows.", type_text(ty)),
+        Argument::ReadWrite(ty) => format!("The kernel reads and rewrites a `{}`, which the call borrows mutably.", type_text(ty)),
+        Argument::Value(ty) => format!("Takes a `{}` by value.", type_text(ty)),
+    };
+    doc += " ";
+    doc += match decl.ret.as_ref().map(|(_, kind)| kind) {
+        Some(ReturnKind::Count) => "Returns the kernel's non-negative return value.",
+        Some(ReturnKind::Zero) => "The kernel returns 0 on success.",
+        Some(ReturnKind::Fd) => "Returns a new file descriptor as an `OwnedFd`.",
+        Some(ReturnKind::Handle(_)) => "Returns a new file descriptor as a typed handle.",
+        None if dir == Dir::Read && decl.acts_as.is_none() => "The kernel returns 0 on success.",
+        None => "Returns the kernel's non-negative return value.",
+    };
+
+    if let Some((_, real)) = &decl.acts_as {
+        doc += &format!(
+            "\n\nKernel quirk: the number encodes `{}`, but the kernel {} the payload (`as {}`).",
+            dir.keyword(),
+            match real.dir {
+                Dir::Read => "only writes",
+                Dir::Write => "only reads",
+                Dir::ReadWrite => "reads and writes",
+                Dir::None => "does not access",
+            },
+            real.dir.keyword()
+        );
+    }
+    if let (Some((_, size_ty)), Some((_, payload))) = (&decl.size, &decl.payload) {
+        doc += &format!(
+            "\n\nKernel quirk: the header sizes the number by `{}`, but the argument is a `{}`.",
+            type_text(size_ty),
+            type_text(payload)
+        );
+    }
+    doc
+}
+
+/// Encodes a request number in the asm-generic layout, or `None` if the size does not
+/// fit (the compile-time check reports that).
+fn generic_request(dir: Dir, group: u8, number: u8, size: usize) -> Option<u32> {
+    if size > 0x3FFF {
+        return None;
+    }
+    let dir_bits: u32 = match dir {
+        Dir::None => 0,
+        Dir::Write => 1,
+        Dir::Read => 2,
+        Dir::ReadWrite => 3,
+    };
+    Some((dir_bits << 30) | ((size as u32) << 16) | (u32::from(group) << 8) | u32::from(number))
+}

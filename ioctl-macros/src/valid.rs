@@ -1,0 +1,396 @@
+//! Validation: checks that need the whole invocation or the values of literals, and turns
+//! each declaration into the plan that `expand` writes out.
+//!
+//! Every check adds its error and goes on, so one invocation reports all of its mistakes.
+//! A declaration with an error is left out of the plan; the others are still expanded.
+
+use std::collections::HashMap;
+
+use proc_macro2::Span;
+use quote::ToTokens;
+use syn::spanned::Spanned;
+use syn::{Error, Ident, Lit, Type};
+
+use crate::ast::{Block, Dir, FdDecl, IoctlDecl, Literal, Number, ReturnKind, Statement};
+
+/// What `expand` generates.
+pub struct Plan<'a> {
+    pub unsafe_span: Span,
+    pub fds: Vec<&'a FdDecl>,
+    pub ioctls: Vec<IoctlPlan<'a>>,
+    pub distinct_checks: Vec<(&'a Ident, &'a Ident)>,
+}
+
+/// How the request number is formed.
+pub enum Request<'a> {
+    /// `_IOC(dir, group, number, size_of::<size_type>())`, or size 0 when `size_type` is
+    /// `None`.
+    Encoded {
+        group: u8,
+        number: u8,
+        size_type: Option<&'a Type>,
+    },
+    Raw(u32),
+}
+
+/// How the argument is passed, after any `as` override.
+pub enum Argument<'a> {
+    None,
+    Read(&'a Type),
+    Write(&'a Type),
+    ReadWrite(&'a Type),
+    Value(&'a Type),
+}
+
+pub struct IoctlPlan<'a> {
+    pub decl: &'a IoctlDecl,
+    pub request: Request<'a>,
+    pub argument: Argument<'a>,
+}
+
+#[derive(Default)]
+struct Errors(Vec<Error>);
+
+impl Errors {
+    fn push(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.0.push(Error::new(span, message));
+    }
+}
+
+pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
+    let mut errors = Errors::default();
+
+    let group = check_groups(block, &mut errors);
+    check_names(block, &mut errors);
+
+    let mut fds = Vec::new();
+    let mut ioctls = Vec::new();
+    for statement in &block.statements {
+        match statement {
+            Statement::Group(_) => {}
+            Statement::Fd(fd) => {
+                if check_fd(fd, &mut errors) {
+                    fds.push(fd);
+                }
+            }
+            Statement::Ioctl(decl) => {
+                if let Some(plan) = check_ioctl(decl, group, &mut errors) {
+                    ioctls.push(plan);
+                }
+            }
+        }
+    }
+
+    let distinct_checks = check_duplicate_numbers(&ioctls, &mut errors);
+
+    let plan = Plan {
+        unsafe_span: block.unsafe_token.span,
+        fds,
+        ioctls,
+        distinct_checks,
+    };
+    (plan, errors.0)
+}
+
+/// The group's value, once valid. `Err(())` when no group was declared, `Ok(None)` when
+/// one was declared but is invalid (its error is already reported).
+type GroupValue = Result<Option<u8>, ()>;
+
+fn check_groups(block: &Block, errors: &mut Errors) -> GroupValue {
+    let mut first: Option<&Literal> = None;
+    let mut value = None;
+    for statement in &block.statements {
+        let Statement::Group(group) = statement else { continue };
+        if let Some(previous) = first {
+            errors.push(
+                group.keyword.span(),
+                format!(
+                    "`group` is declared twice (first as `{}`); use one `ioctl!` invocation per group",
+                    previous.lit.to_token_stream()
+                ),
+            );
+            continue;
+        }
+        first = Some(&group.value);
+        value = byte_value(&group.value, "group", errors);
+    }
+    match first {
+        Some(_) => Ok(value),
+        None => Err(()),
+    }
+}
+
+/// Returns the value of a group or number literal if it is an integer, byte or ASCII
+/// character from 0 to 255.
+fn byte_value(literal: &Literal, what: &str, errors: &mut Errors) -> Option<u8> {
+    let span = literal.span();
+    if literal.minus.is_some() {
+        errors.push(span, format!("the {what} cannot be negative; write a value from 0 to 0xFF"));
+        return None;
+    }
+    match &literal.lit {
+        Lit::Int(int) => match int.base10_parse::<u64>() {
+            Ok(v) if v <= 0xFF => Some(v as u8),
+            Ok(v) => {
+                errors.push(
+                    span,
+                    format!("the {what} {} ({v:#x}) does not fit in 8 bits; write a value from 0 to 0xFF", int.base10_digits()),
+                );
+                None
+            }
+            Err(_) => {
+                errors.push(span, format!("the {what} does not fit in 8 bits; write a value from 0 to 0xFF"));
+                None
+            }
+        },
+        Lit::Byte(byte) => Some(byte.value()),
+        Lit::Char(c) if c.value().is_ascii() => Some(c.value() as u8),
+        Lit::Char(_) => {
+            errors.push(span, format!("the {what} must be an ASCII character; write it as a byte literal such as `b'v'`"));
+            None
+        }
+        other => {
+            errors.push(span, format!("the {what} must be an integer, found {}; write a value such as `0xAE` or `b'v'`", describe(other)));
+            None
+        }
+    }
+}
+
+fn describe(lit: &Lit) -> &'static str {
+    match lit {
+        Lit::Str(_) => "a string",
+        Lit::ByteStr(_) => "a byte string",
+        Lit::CStr(_) => "a C string",
+        Lit::Float(_) => "a float",
+        Lit::Bool(_) => "a bool",
+        Lit::Verbatim(_) => "an unknown literal",
+        Lit::Int(_) | Lit::Byte(_) | Lit::Char(_) => "an integer",
+        _ => "a literal",
+    }
+}
+
+fn check_names(block: &Block, errors: &mut Errors) {
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    for statement in &block.statements {
+        let name = match statement {
+            Statement::Group(_) => continue,
+            Statement::Fd(fd) => &fd.name,
+            Statement::Ioctl(decl) => &decl.name,
+        };
+        if seen.insert(name.to_string(), ()).is_some() {
+            errors.push(
+                name.span(),
+                format!("`{name}` is declared twice in this invocation; rename or remove one of them"),
+            );
+        }
+    }
+}
+
+fn check_fd(fd: &FdDecl, errors: &mut Errors) -> bool {
+    let Some(path) = &fd.path else { return true };
+    let value = path.value();
+    if !value.starts_with('/') || value.contains('\0') {
+        errors.push(
+            path.span(),
+            "the device path must be absolute and contain no NUL byte, such as `\"/dev/kvm\"`",
+        );
+        return false;
+    }
+    true
+}
+
+fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) -> Option<IoctlPlan<'a>> {
+    let before = errors.0.len();
+    let dir = decl.dir.dir;
+    let keyword = dir.keyword();
+
+    // Payload and by-value argument against the direction.
+    match (dir, &decl.payload, &decl.value) {
+        (_, Some((arrow, _)), Some((paren, _))) => {
+            errors.push(
+                arrow.span().join(paren.span.join()).unwrap_or(paren.span.join()),
+                "an ioctl takes either a payload `=> Type` or a by-value integer `(Type)`, not both; remove one",
+            );
+        }
+        (Dir::None, Some((arrow, ty)), None) => errors.push(
+            arrow.span().join(ty.span()).unwrap_or(arrow.span()),
+            "a `none` ioctl has no payload; remove `=> Type`, or declare it `read`, `write` or `readwrite`",
+        ),
+        (Dir::Read | Dir::ReadWrite, None, Some((paren, _))) => errors.push(
+            paren.span.join(),
+            format!("the kernel cannot write back through a by-value argument; declare it `none` or `write`, or give a payload `=> Type` to `{keyword}`"),
+        ),
+        (Dir::Read | Dir::Write | Dir::ReadWrite, None, None) => errors.push(
+            decl.name.span(),
+            format!("a `{keyword}` ioctl needs a payload type; add `=> Type` after the number"),
+        ),
+        _ => {}
+    }
+
+    if let Some((_, ty)) = &decl.value {
+        if is_unit(ty) {
+            errors.push(ty.span(), "`()` is not an integer type; remove the parentheses for an ioctl without argument");
+        }
+    }
+
+    // The encoded size override.
+    if let Some((keyword_token, _)) = &decl.size {
+        if matches!(decl.number, Number::Raw(_)) {
+            errors.push(keyword_token.span(), "a raw request number already contains its size; remove `size`");
+        } else if dir == Dir::None {
+            errors.push(keyword_token.span(), "a `none` ioctl encodes size 0; remove `size`, or declare the direction the header uses");
+        }
+    }
+
+    // The `as` override.
+    let effective = match &decl.acts_as {
+        None => dir,
+        Some((as_token, real)) => {
+            let span = as_token.span.join(real.ident.span()).unwrap_or(as_token.span);
+            if matches!(decl.number, Number::Raw(_)) {
+                errors.push(span, "a raw request number encodes no direction to override; declare the direction the kernel uses and remove `as`");
+            } else if dir == Dir::None {
+                errors.push(span, "a `none` ioctl has no payload whose direction could differ; remove `as`");
+            } else if real.dir == dir {
+                errors.push(span, format!("`as {}` repeats the declared direction; remove it", real.dir.keyword()));
+            } else if real.dir == Dir::None {
+                errors.push(span, "`as none` is not supported; a payload is always passed as a pointer");
+            } else if decl.value.is_some() {
+                errors.push(span, "`as` applies to payloads, not to by-value arguments; remove it");
+            }
+            real.dir
+        }
+    };
+
+    // The return clause.
+    if let Some((_, ReturnKind::Handle(ty))) = &decl.ret {
+        if is_unit(ty) {
+            errors.push(ty.span(), "`-> ()` is not a return policy; write `-> zero` when the kernel returns 0 on success");
+        } else if let Some(name) = integer_name(ty) {
+            errors.push(ty.span(), format!("`-> {name}` is not a handle; write `-> count` to get the return value as a `c_int`"));
+        }
+    }
+
+    let request = match &decl.number {
+        Number::InGroup(literal) => {
+            let number = byte_value(literal, "ioctl number", errors);
+            let group = match group {
+                Ok(group) => group,
+                Err(()) => {
+                    errors.push(
+                        literal.span(),
+                        "this ioctl number needs a group; add `group 0xNN;` before the declarations, or write a complete number as `raw 0xNNNN`",
+                    );
+                    None
+                }
+            };
+            let size_type = match &decl.size {
+                Some((_, ty)) => Some(ty),
+                None if dir == Dir::None => None,
+                None => decl
+                    .payload
+                    .as_ref()
+                    .map(|(_, ty)| ty)
+                    .or(decl.value.as_ref().map(|(_, ty)| ty)),
+            };
+            match (group, number) {
+                (Some(group), Some(number)) => Some(Request::Encoded { group, number, size_type }),
+                _ => None,
+            }
+        }
+        Number::Raw(value) => raw_value(value, errors).map(Request::Raw),
+    };
+
+    if errors.0.len() > before {
+        return None;
+    }
+
+    let argument = match (effective, &decl.payload, &decl.value) {
+        (_, None, Some((_, ty))) => Argument::Value(ty),
+        (Dir::Read, Some((_, ty)), None) => Argument::Read(ty),
+        (Dir::Write, Some((_, ty)), None) => Argument::Write(ty),
+        (Dir::ReadWrite, Some((_, ty)), None) => Argument::ReadWrite(ty),
+        _ => Argument::None,
+    };
+
+    Some(IoctlPlan { decl, request: request?, argument })
+}
+
+fn raw_value(literal: &Literal, errors: &mut Errors) -> Option<u32> {
+    let span = literal.span();
+    if literal.minus.is_some() {
+        errors.push(span, "a raw request number cannot be negative; write the unsigned 32-bit value, such as `0xC0105300`");
+        return None;
+    }
+    match &literal.lit {
+        Lit::Int(int) => match int.base10_parse::<u64>() {
+            Ok(v) if v <= u64::from(u32::MAX) => Some(v as u32),
+            _ => {
+                errors.push(span, "a raw request number must fit in 32 bits; write a value from 0 to 0xFFFFFFFF");
+                None
+            }
+        },
+        other => {
+            errors.push(span, format!("a raw request number must be an integer, found {}; write a value such as `0x541B`", describe(other)));
+            None
+        }
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// Returns the name of `ty` if it is a plain integer type name.
+fn integer_name(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?.ident.to_string();
+    const INTEGERS: &[&str] = &[
+        "u8", "u16", "u32", "u64", "usize", "i8", "i16", "i32", "i64", "isize", "c_int", "c_uint",
+        "c_long", "c_ulong", "c_short", "c_ushort", "c_char", "c_uchar",
+    ];
+    INTEGERS.contains(&last.as_str()).then_some(last)
+}
+
+/// Finds pairs of ioctls that may share a request number. Pairs that certainly do are
+/// errors here; pairs whose sizes the macro cannot compare are returned for a check at
+/// compile time.
+fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) -> Vec<(&'a Ident, &'a Ident)> {
+    let mut by_key: HashMap<(u8, u8, u8), Vec<(&'a IoctlDecl, Option<String>)>> = HashMap::new();
+    let mut raw: HashMap<u32, &'a IoctlDecl> = HashMap::new();
+    let mut deferred = Vec::new();
+
+    for plan in ioctls {
+        match &plan.request {
+            Request::Raw(value) => {
+                if let Some(first) = raw.insert(*value, plan.decl) {
+                    errors.push(
+                        plan.decl.name.span(),
+                        format!("`{}` has the same raw request number {value:#010x} as `{}`; each ioctl needs its own number", plan.decl.name, first.name),
+                    );
+                }
+            }
+            Request::Encoded { group, number, size_type } => {
+                let dir = plan.decl.dir.dir as u8;
+                let size_text = size_type.map(|ty| ty.to_token_stream().to_string());
+                let entry = by_key.entry((*group, *number, dir)).or_default();
+                for (other, other_size) in entry.iter() {
+                    if *other_size == size_text {
+                        let c_type = size_text.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
+                        errors.push(
+                            plan.decl.name.span(),
+                            format!(
+                                "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number, or the size type if the header differs",
+                                plan.decl.name, other.name, plan.decl.dir.dir.c_macro()
+                            ),
+                        );
+                    } else {
+                        deferred.push((&other.name, &plan.decl.name));
+                    }
+                }
+                entry.push((plan.decl, size_text));
+            }
+        }
+    }
+    deferred
+}
