@@ -95,6 +95,9 @@
 //! | `on Handle` | the fd kind the ioctl applies to; without it, any [`AsFd`] |
 //! | `-> count`, `-> zero`, `-> fd`, `-> Handle` | what the return value means (see [`ret`]) |
 //!
+//! `VIS table NAME;` adds a constant `NAME: &[IoctlInfo]` that lists every ioctl of the
+//! invocation, for seccomp allow-lists, tracers and header checks.
+//!
 //! `GROUP` is an integer or a byte literal such as `b'v'`; `NUMBER` fits 8 bits. `///`
 //! documentation and attributes such as `#[cfg]` on items are kept. Each generated
 //! constant's documentation states its direction, group, number, size, request number and
@@ -110,6 +113,7 @@
 
 pub mod encode;
 mod fd;
+pub mod info;
 mod ioctl;
 mod pod;
 pub mod ret;
@@ -120,7 +124,8 @@ pub use fd::{open_device, AnyFd, Handle, OpenError, Target};
 pub use ioctl::{IntArg, Ioctl, NoArg, Read, ReadWrite, Value, Write};
 pub use pod::{zeroed, AnyBitPattern};
 
-pub use ioctl_macros::{ioctl, AnyBitPattern};
+pub use info::{ArgumentKind, FieldInfo, IoctlInfo, StructLayout, TypeLayout};
+pub use ioctl_macros::{ioctl, AnyBitPattern, StructLayout};
 
 pub use std::os::fd::{AsFd, OwnedFd};
 
@@ -129,6 +134,9 @@ pub use std::os::fd::{AsFd, OwnedFd};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::encode::{Direction, Layout};
+    pub use crate::info::{ArgumentKind, FieldInfo, IoctlInfo, StructLayout};
+    pub use core::mem::{align_of, offset_of};
+    pub use core::option::Option;
     pub use crate::fd::{open_device, AnyFd, Handle, Target};
     pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Value, Write};
     pub use crate::pod::AnyBitPattern;

@@ -46,3 +46,23 @@ fn smoke() {
     assert_eq!(FIONREAD.call(&r).unwrap(), 0);
     println!("{:?} {:?}", KVM_GET_REGS, vcpu);
 }
+
+#[repr(C)]
+#[derive(ioctl_core::StructLayout, AnyBitPattern)]
+pub struct Pair { pub a: u8, pub b: u32 }
+
+ioctl! {
+    unsafe {
+        group 0x11;
+        pub table T;
+        #[cfg(all())]
+        pub read A = 1 => Pair;
+        pub write B = 1 => u64 size u32;
+    }
+}
+
+#[test]
+fn table() {
+    use ioctl_core::StructLayout;
+    println!("{:#?} {:?}", T, Pair::FIELDS);
+}

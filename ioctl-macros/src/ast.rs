@@ -13,7 +13,16 @@ pub struct Block {
 pub enum Statement {
     Group(GroupDecl),
     Fd(FdDecl),
+    Table(TableDecl),
     Ioctl(IoctlDecl),
+}
+
+/// `pub table KVM_IOCTLS;`
+pub struct TableDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub keyword: Ident,
+    pub name: Ident,
 }
 
 /// `group 0xAE;`

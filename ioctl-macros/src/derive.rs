@@ -99,3 +99,56 @@ pub fn any_bit_pattern(input: &DeriveInput) -> syn::Result<TokenStream> {
         {}
     })
 }
+
+pub fn struct_layout(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let name = &input.ident;
+    let name_text = name.to_string();
+    if !input.generics.params.is_empty() {
+        return Err(Error::new_spanned(
+            &input.generics,
+            "`StructLayout` describes one concrete C type; remove the generic parameters",
+        ));
+    }
+    let fields: Vec<&syn::Field> = match &input.data {
+        Data::Struct(data) => data.fields.iter().collect(),
+        Data::Union(data) => data.fields.named.iter().collect(),
+        Data::Enum(data) => {
+            return Err(Error::new(
+                data.enum_token.span,
+                "`StructLayout` describes structs and unions; an enum has no C field layout",
+            ))
+        }
+    };
+    let fields: Vec<(String, TokenStream, &syn::Type)> = fields
+        .into_iter()
+        .enumerate()
+        .map(|(index, field)| {
+            let member = match &field.ident {
+                Some(ident) => syn::Member::Named(ident.clone()),
+                None => syn::Member::Unnamed(syn::Index::from(index)),
+            };
+            let text = match &member {
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            };
+            (text, quote!(#member), &field.ty)
+        })
+        .collect();
+    let entries = fields.iter().map(|(text, member, ty)| {
+        quote! {
+            ::ioctl_core::__private::FieldInfo {
+                name: #text,
+                offset: ::ioctl_core::__private::offset_of!(#name, #member),
+                size: ::ioctl_core::__private::size_of::<#ty>(),
+            }
+        }
+    });
+    Ok(quote! {
+        impl ::ioctl_core::__private::StructLayout for #name {
+            const NAME: &'static str = #name_text;
+            const SIZE: usize = ::ioctl_core::__private::size_of::<#name>();
+            const ALIGN: usize = ::ioctl_core::__private::align_of::<#name>();
+            const FIELDS: &'static [::ioctl_core::__private::FieldInfo] = &[#(#entries),*];
+        }
+    })
+}

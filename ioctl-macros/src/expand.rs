@@ -9,7 +9,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Type};
 
-use crate::ast::{Dir, FdDecl, IoctlDecl, ReturnKind};
+use crate::ast::{Dir, FdDecl, IoctlDecl, ReturnKind, TableDecl};
 use crate::valid::{Argument, IoctlPlan, Plan, Request};
 
 pub fn expand(plan: &Plan) -> TokenStream {
@@ -25,11 +25,100 @@ pub fn expand(plan: &Plan) -> TokenStream {
             const _: () = ::core::assert!(#first.request() != #second.request(), #message);
         }
     });
+    let table = plan.table.map(|table| expand_table(plan, table));
     quote! {
         #(#fds)*
         #(#ioctls)*
         #(#checks)*
+        #table
     }
+}
+
+fn expand_table(plan: &Plan, table: &TableDecl) -> TokenStream {
+    let TableDecl { attrs, vis, name, .. } = table;
+    let private = quote!(::ioctl_core::__private);
+    let entries = plan.ioctls.iter().map(|ioctl| {
+        let decl = ioctl.decl;
+        let ioctl_name = &decl.name;
+        let name_text = ioctl_name.to_string();
+        let cfgs = decl.attrs.iter().filter(|attr| attr.path().is_ident("cfg"));
+        let raw = matches!(ioctl.request, Request::Raw(_));
+        let direction = direction_ident(decl.dir.dir);
+        let (argument, ty) = match ioctl.argument {
+            Argument::None => (quote!(None), None),
+            Argument::Read(ty) => (quote!(Read), Some(ty)),
+            Argument::Write(ty) => (quote!(Write), Some(ty)),
+            Argument::ReadWrite(ty) => (quote!(ReadWrite), Some(ty)),
+            Argument::Value(ty) => (quote!(Value), Some(ty)),
+        };
+        let (argument_type, argument_size, argument_align) = match ty {
+            Some(ty) => {
+                let text = type_text(ty);
+                (
+                    quote!(#private::Option::Some(#text)),
+                    quote!(#private::size_of::<#ty>()),
+                    quote!(#private::align_of::<#ty>()),
+                )
+            }
+            None => (quote!(#private::Option::None), quote!(0), quote!(1)),
+        };
+        let size_type = match &decl.size {
+            Some((_, ty)) => {
+                let text = type_text(ty);
+                quote!(#private::Option::Some(#text))
+            }
+            None => quote!(#private::Option::None),
+        };
+        let fd_kind = match &decl.on {
+            Some((_, ty)) => {
+                let text = type_text(ty);
+                quote!(#private::Option::Some(#text))
+            }
+            None => quote!(#private::Option::None),
+        };
+        let returns = match decl.ret.as_ref().map(|(_, kind)| kind) {
+            Some(ReturnKind::Count) => "count".to_string(),
+            Some(ReturnKind::Zero) => "zero".to_string(),
+            Some(ReturnKind::Fd) => "fd".to_string(),
+            Some(ReturnKind::Handle(ty)) => type_text(ty),
+            None if decl.dir.dir == Dir::Read && decl.acts_as.is_none() => "zero".to_string(),
+            None => "count".to_string(),
+        };
+        quote! {
+            #(#cfgs)*
+            #private::IoctlInfo {
+                name: #name_text,
+                request: #ioctl_name.request(),
+                raw: #raw,
+                direction: #private::Direction::#direction,
+                argument: #private::ArgumentKind::#argument,
+                argument_type: #argument_type,
+                argument_size: #argument_size,
+                argument_align: #argument_align,
+                size_type: #size_type,
+                fd_kind: #fd_kind,
+                returns: #returns,
+            }
+        }
+    });
+    let doc = "\n\nEvery ioctl of this `ioctl!` invocation, in declaration order.";
+    quote! {
+        #(#attrs)*
+        #[doc = #doc]
+        #vis const #name: &[#private::IoctlInfo] = &[#(#entries),*];
+    }
+}
+
+fn direction_ident(dir: Dir) -> proc_macro2::Ident {
+    format_ident!(
+        "{}",
+        match dir {
+            Dir::None => "None",
+            Dir::Read => "Read",
+            Dir::Write => "Write",
+            Dir::ReadWrite => "ReadWrite",
+        }
+    )
 }
 
 fn cfg_attrs<'a>(plan: &'a Plan, name: &'a syn::Ident) -> impl Iterator<Item = &'a Attribute> {
@@ -159,15 +248,7 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     let request = match &plan.request {
         Request::Raw(value) => quote!(#value),
         Request::Encoded { group, number, size_type } => {
-            let direction = format_ident!(
-                "{}",
-                match plan.decl.dir.dir {
-                    Dir::None => "None",
-                    Dir::Read => "Read",
-                    Dir::Write => "Write",
-                    Dir::ReadWrite => "ReadWrite",
-                }
-            );
+            let direction = direction_ident(plan.decl.dir.dir);
             let size = match size_type {
                 Some(ty) => quote_spanned!(ty.span()=> #private::size_of::<#ty>()),
                 None => quote!(0),

@@ -45,3 +45,16 @@ pub fn derive_any_bit_pattern(input: TokenStream) -> TokenStream {
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
+
+/// Implements `ioctl_core::StructLayout`: the type's name, size, alignment and the offset
+/// and size of every field; documented in `ioctl_core`.
+#[proc_macro_derive(StructLayout)]
+pub fn derive_struct_layout(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    derive::struct_layout(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+#[cfg(test)]
+mod tests;

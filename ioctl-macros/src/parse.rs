@@ -7,6 +7,7 @@
 //!     unsafe {
 //!         group $GROUP;
 //!         $ATTRS $VIS fd $NAME (= "$PATH")?;
+//!         $ATTRS $VIS table $NAME;
 //!         $ATTRS $VIS $DIR $NAME = (raw)? $NUMBER
 //!             (=> $PAYLOAD)? (($INT))? (size $TYPE)? (as $DIR)? (on $HANDLE)? (-> $RETURN)?;
 //!     }
@@ -23,9 +24,10 @@ use syn::{Attribute, Error, Ident, Lit, Token, Type, Visibility};
 
 use crate::ast::{
     Block, Dir, DirToken, FdDecl, GroupDecl, IoctlDecl, Literal, Number, ReturnKind, Statement,
+    TableDecl,
 };
 
-const STATEMENT_KEYWORDS: &str = "`group`, `fd`, `none`, `read`, `write` or `readwrite`";
+const STATEMENT_KEYWORDS: &str = "`group`, `fd`, `table`, `none`, `read`, `write` or `readwrite`";
 
 /// Parses an invocation. Returns the statements that parsed and the errors of those that
 /// did not; a missing `unsafe` block is a single error.
@@ -162,6 +164,12 @@ fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
             Statement::Group(GroupDecl { keyword, value })
         }
         "fd" => Statement::Fd(parse_fd(input, attrs, vis)?),
+        "table" => {
+            let name: Ident = input.parse().map_err(|error| {
+                Error::new(error.span(), "expected the table's name after `table`, such as `table KVM_IOCTLS;`")
+            })?;
+            Statement::Table(TableDecl { attrs, vis, keyword, name })
+        }
         _ => match direction(&keyword) {
             Some(dir) => {
                 let dir = DirToken { dir, ident: keyword };

@@ -11,12 +11,13 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Error, Ident, Lit, Type};
 
-use crate::ast::{Block, Dir, FdDecl, IoctlDecl, Literal, Number, ReturnKind, Statement};
+use crate::ast::{Block, Dir, FdDecl, IoctlDecl, Literal, Number, ReturnKind, Statement, TableDecl};
 
 /// What `expand` generates.
 pub struct Plan<'a> {
     pub unsafe_span: Span,
     pub fds: Vec<&'a FdDecl>,
+    pub table: Option<&'a TableDecl>,
     pub ioctls: Vec<IoctlPlan<'a>>,
     pub distinct_checks: Vec<(&'a Ident, &'a Ident)>,
 }
@@ -64,6 +65,7 @@ pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
     check_names(block, &mut errors);
 
     let mut fds = Vec::new();
+    let mut table: Option<&TableDecl> = None;
     let mut ioctls = Vec::new();
     for statement in &block.statements {
         match statement {
@@ -73,6 +75,13 @@ pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
                     fds.push(fd);
                 }
             }
+            Statement::Table(decl) => match table {
+                    Some(first) => errors.push(
+                        decl.keyword.span(),
+                        format!("`table` is declared twice (first as `{}`); one table lists the whole invocation", first.name),
+                    ),
+                    None => table = Some(decl),
+                },
             Statement::Ioctl(decl) => {
                 if let Some(plan) = check_ioctl(decl, group, &mut errors) {
                     ioctls.push(plan);
@@ -86,6 +95,7 @@ pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
     let plan = Plan {
         unsafe_span: block.unsafe_token.span,
         fds,
+        table,
         ioctls,
         distinct_checks,
     };
@@ -175,6 +185,7 @@ fn check_names(block: &Block, errors: &mut Errors) {
         let name = match statement {
             Statement::Group(_) => continue,
             Statement::Fd(fd) => &fd.name,
+            Statement::Table(table) => &table.name,
             Statement::Ioctl(decl) => &decl.name,
         };
         if seen.insert(name.to_string(), ()).is_some() {

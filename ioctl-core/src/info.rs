@@ -1,0 +1,120 @@
+//! Descriptions of declared ioctls and payload layouts, for tables, tools and tests.
+//!
+//! `ioctl!` builds an [`IoctlInfo`] for each ioctl of an invocation that contains
+//! `table NAME;`, and `#[derive(StructLayout)]` describes a payload's fields. Seccomp
+//! allow-lists, tracers and header checks read these instead of restating numbers.
+
+use crate::encode::{Decoded, Direction, Layout};
+
+/// How a declared ioctl passes its argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgumentKind {
+    /// No argument; the call passes 0.
+    None,
+    /// A payload that the kernel writes (the call returns it).
+    Read,
+    /// A payload that the kernel reads (the call takes `&T`).
+    Write,
+    /// A payload that the kernel reads and writes (the call takes `&mut T`).
+    ReadWrite,
+    /// An integer passed by value.
+    Value,
+}
+
+impl ArgumentKind {
+    /// Returns the lowercase name: `none`, `read`, `write`, `readwrite` or `value`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ArgumentKind::None => "none",
+            ArgumentKind::Read => "read",
+            ArgumentKind::Write => "write",
+            ArgumentKind::ReadWrite => "readwrite",
+            ArgumentKind::Value => "value",
+        }
+    }
+}
+
+/// One declared ioctl, as listed by a `table NAME;` statement in `ioctl!`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IoctlInfo {
+    /// The declared name, equal to the C macro's name for kernel ioctls.
+    pub name: &'static str,
+    /// The request number on the compilation target.
+    pub request: u32,
+    /// Whether the number was given complete with `raw` rather than encoded from a group.
+    pub raw: bool,
+    /// The direction keyword of the declaration. For an encoded number this is the
+    /// direction in its bits.
+    pub direction: Direction,
+    /// How the call passes the argument, after any `as` override.
+    pub argument: ArgumentKind,
+    /// The payload or by-value type as written in the declaration, if any.
+    pub argument_type: Option<&'static str>,
+    /// The size of the payload or by-value type in bytes (0 without one).
+    pub argument_size: usize,
+    /// The alignment of the payload or by-value type in bytes (1 without one).
+    pub argument_align: usize,
+    /// The type that sizes the number when it differs from the payload (`size Type`).
+    pub size_type: Option<&'static str>,
+    /// The handle type of `on Handle`, or `None` for any file descriptor.
+    pub fd_kind: Option<&'static str>,
+    /// The return clause: `count`, `zero`, `fd` or a handle type.
+    pub returns: &'static str,
+}
+
+impl IoctlInfo {
+    /// Splits the request number by the target's layout.
+    pub const fn decode(&self) -> Decoded {
+        Layout::NATIVE.decode(self.request)
+    }
+}
+
+/// One field of a payload struct, as described by `#[derive(StructLayout)]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The field's name (`0`, `1`, … for tuple structs).
+    pub name: &'static str,
+    /// The byte offset of the field.
+    pub offset: usize,
+    /// The size of the field in bytes.
+    pub size: usize,
+}
+
+/// The layout of a `#[repr(C)]` type, for checks against the C headers.
+///
+/// Derive it with [`#[derive(StructLayout)]`](macro@crate::StructLayout).
+pub trait StructLayout {
+    /// The type's name as written in Rust.
+    const NAME: &'static str;
+    /// `size_of::<Self>()`.
+    const SIZE: usize;
+    /// `align_of::<Self>()`.
+    const ALIGN: usize;
+    /// Every field, in declaration order.
+    const FIELDS: &'static [FieldInfo];
+}
+
+/// The layout of one type, for lists of types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypeLayout {
+    /// The type's name as written in Rust.
+    pub name: &'static str,
+    /// The size in bytes.
+    pub size: usize,
+    /// The alignment in bytes.
+    pub align: usize,
+    /// Every field, in declaration order.
+    pub fields: &'static [FieldInfo],
+}
+
+impl TypeLayout {
+    /// Returns the layout of `T`.
+    pub const fn of<T: StructLayout>() -> TypeLayout {
+        TypeLayout {
+            name: T::NAME,
+            size: T::SIZE,
+            align: T::ALIGN,
+            fields: T::FIELDS,
+        }
+    }
+}
