@@ -1,0 +1,33 @@
+//! AMD SEV and KVM ioctls, declared with [`ioctl_core::ioctl!`] and checked against the
+//! kernel's UAPI headers.
+//!
+//! - [`kvm`]: the KVM ioctls of `linux/kvm.h` for x86_64 on typed handles ([`kvm::Kvm`],
+//!   [`kvm::Vm`], [`kvm::Vcpu`]), their payload structs, guest memory and the vCPU run loop.
+//!
+//! Every request number, constant and payload layout is compared with what gcc computes
+//! from `/usr/include/linux` by the crate's header test.
+//!
+//! ```no_run
+//! use sev_ioctls::kvm::{Exit, GuestMemory, Kvm, VcpuRun, KVM_CREATE_VCPU};
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let kvm = Kvm::open()?;
+//! let vm = kvm.create_vm()?;
+//! let memory = GuestMemory::new(0x10000)?;
+//! memory.write_at(0x1000, &[0xf4])?; // hlt
+//! let _region = vm.set_user_memory_region(0, 0, memory, 0)?;
+//! let mut vcpu = VcpuRun::new(&kvm, KVM_CREATE_VCPU.call(&vm, 0)?)?;
+//! // ... set registers to start at 0x1000 in real mode ...
+//! match vcpu.run()? {
+//!     Exit::Hlt => println!("halted"),
+//!     other => println!("exit: {other:?}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs, unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(target_arch = "x86_64")]
+pub mod kvm;
