@@ -54,6 +54,9 @@ pub struct IoctlInfo {
     pub argument_size: usize,
     /// The alignment of the payload or by-value type in bytes (1 without one).
     pub argument_align: usize,
+    /// Whether the payload is a header followed by a flexible array (`=> Header[]`); the
+    /// argument type and size are then the header's.
+    pub flexible: bool,
     /// The type that sizes the number when it differs from the payload (`size Type`).
     pub size_type: Option<&'static str>,
     /// The handle type of `on Handle`, or `None` for any file descriptor.

@@ -9,6 +9,7 @@ use libc::{c_ulong, c_void};
 
 use crate::encode::{Decoded, Layout};
 use crate::fd::Target;
+use crate::flex::{Flex, FlexHeader, ReadWriteFlex, WriteFlex};
 use crate::pod::AnyBitPattern;
 use crate::ret::Return;
 use crate::sys;
@@ -211,5 +212,70 @@ impl<K: ?Sized, T: IntArg, R: Return> Ioctl<K, Value<T>, R> {
         let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, arg) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
+    }
+}
+
+impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, WriteFlex<H>, R> {
+    /// Issues the ioctl; the kernel reads the header and the elements it counts.
+    ///
+    /// Fails with [`io::ErrorKind::InvalidInput`], without calling the kernel, when the
+    /// header counts more elements than `arg` has room for.
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F, arg: &Flex<H>) -> io::Result<R::Output> {
+        let pointer = arg.checked_pointer()?.cast::<c_void>();
+        // SAFETY: the declaration promises that the kernel reads the header and at most
+        // as many elements as the header counts; `checked_pointer` verified that the
+        // allocation holds that many.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request(), pointer) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        unsafe { R::from_return(ret) }
+    }
+}
+
+impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, ReadWriteFlex<H>, R> {
+    /// Issues the ioctl; the kernel reads the header, then writes the header and at most
+    /// as many elements as the header counted.
+    ///
+    /// Fails with [`io::ErrorKind::InvalidInput`], without calling the kernel, when the
+    /// header counts more elements than `arg` has room for. On error the kernel may have
+    /// written the header: on `E2BIG`, several ioctls store the count they need there.
+    #[inline(always)]
+    pub fn call<F: Target<K> + ?Sized>(&self, fd: &F, arg: &mut Flex<H>) -> io::Result<R::Output> {
+        let pointer = arg.checked_pointer()?.cast::<c_void>();
+        // SAFETY: the declaration promises that the kernel accesses the header and at
+        // most as many elements as the header counts; `checked_pointer` verified that the
+        // allocation holds that many, `arg` is borrowed exclusively, and any bytes written
+        // are valid because header and elements are `AnyBitPattern`.
+        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request(), pointer) }?;
+        // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
+        unsafe { R::from_return(ret) }
+    }
+
+    /// Issues the ioctl with room for `initial` elements and, while the kernel answers
+    /// `E2BIG`, again with more room, up to `max` elements.
+    ///
+    /// The next capacity is the count that the kernel wrote into the header when it is
+    /// larger than the current one (as `KVM_GET_MSR_INDEX_LIST` does), and twice the
+    /// current one otherwise (as `KVM_GET_SUPPORTED_CPUID` needs). Returns the last
+    /// `E2BIG` when `max` elements are not enough, and any other error at once.
+    pub fn call_growing<F: Target<K> + ?Sized>(
+        &self,
+        fd: &F,
+        initial: usize,
+        max: usize,
+    ) -> io::Result<(R::Output, Flex<H>)> {
+        let mut capacity = initial.min(max);
+        loop {
+            let mut payload = Flex::<H>::with_capacity(capacity)?;
+            match self.call(fd, &mut payload) {
+                Ok(output) => return Ok((output, payload)),
+                Err(error) if error.raw_os_error() == Some(libc::E2BIG) && capacity < max => {
+                    let needed = payload.header().len();
+                    let next = if needed > capacity { needed } else { capacity.saturating_mul(2).max(1) };
+                    capacity = next.min(max);
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 }

@@ -89,6 +89,7 @@
 //! | clause | meaning |
 //! |---|---|
 //! | `=> Type` | the payload that the argument points to; required for `read`, `write` and `readwrite` |
+//! | `=> Header[]` | a payload that ends in a flexible array member: `Header` implements [`FlexHeader`], the number encodes the header's size, and calls take a [`Flex<Header>`](Flex) |
 //! | `(IntType)` | an integer passed by value, such as `(c_ulong)`; the encoded size is that of the integer for `write`, 0 for `none` |
 //! | `size Type` | the encoded size when the kernel's header names another type than the real payload |
 //! | `as write`, `as read` | the kernel moves data the other way than the number's direction says |
@@ -105,14 +106,15 @@
 //!
 //! # Limitations
 //!
-//! - Payloads with a flexible array member and payloads that hold addresses need a safe
-//!   wrapper written by hand around a private declaration.
+//! - Payloads that hold addresses need a safe wrapper written by hand around a private
+//!   declaration.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod encode;
 mod fd;
+mod flex;
 pub mod info;
 mod ioctl;
 mod pod;
@@ -121,6 +123,7 @@ pub mod sys;
 
 pub use encode::{Decoded, Direction, EncodeError, Layout};
 pub use fd::{open_device, AnyFd, Handle, OpenError, Target};
+pub use flex::{Flex, FlexHeader, ReadWriteFlex, WriteFlex};
 pub use ioctl::{IntArg, Ioctl, NoArg, Read, ReadWrite, Value, Write};
 pub use pod::{zeroed, AnyBitPattern};
 
@@ -138,6 +141,7 @@ pub mod __private {
     pub use core::mem::{align_of, offset_of};
     pub use core::option::Option;
     pub use crate::fd::{open_device, AnyFd, Handle, Target};
+    pub use crate::flex::{FlexHeader, ReadWriteFlex, WriteFlex};
     pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Value, Write};
     pub use crate::pod::AnyBitPattern;
     pub use crate::ret::{Count, Fd, Typed, Zero};
@@ -151,6 +155,9 @@ pub mod __private {
 
     /// Fails to compile, with an error on `T`, unless `T` can be passed by value.
     pub const fn assert_int_arg<T: crate::IntArg>() {}
+
+    /// Fails to compile, with an error on `H`, unless `H` heads a flexible array payload.
+    pub const fn assert_flex_header<H: FlexHeader>() {}
 
     /// Fails to compile, with an error on `H`, unless `H` is a typed handle.
     pub const fn assert_handle<H: Handle>() {}

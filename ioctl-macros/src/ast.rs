@@ -113,6 +113,8 @@ pub struct IoctlDecl {
     pub name: Ident,
     pub number: Number,
     pub payload: Option<(Token![=>], Type)>,
+    /// The `[]` after the payload type of a flexible array payload.
+    pub flex: Option<Span>,
     pub value: Option<(syn::token::Paren, Type)>,
     pub size: Option<(Ident, Type)>,
     pub acts_as: Option<(Token![as], DirToken)>,

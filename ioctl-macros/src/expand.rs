@@ -50,7 +50,10 @@ fn expand_table(plan: &Plan, table: &TableDecl) -> TokenStream {
             Argument::Write(ty) => (quote!(Write), Some(ty)),
             Argument::ReadWrite(ty) => (quote!(ReadWrite), Some(ty)),
             Argument::Value(ty) => (quote!(Value), Some(ty)),
+            Argument::WriteFlex(ty) => (quote!(Write), Some(ty)),
+            Argument::ReadWriteFlex(ty) => (quote!(ReadWrite), Some(ty)),
         };
+        let flexible = decl.flex.is_some();
         let (argument_type, argument_size, argument_align) = match ty {
             Some(ty) => {
                 let text = type_text(ty);
@@ -95,6 +98,7 @@ fn expand_table(plan: &Plan, table: &TableDecl) -> TokenStream {
                 argument_type: #argument_type,
                 argument_size: #argument_size,
                 argument_align: #argument_align,
+                flexible: #flexible,
                 size_type: #size_type,
                 fd_kind: #fd_kind,
                 returns: #returns,
@@ -227,6 +231,8 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
         Argument::Read(ty) => (quote!(#private::Read<#ty>), Some(assert_bits(ty))),
         Argument::ReadWrite(ty) => (quote!(#private::ReadWrite<#ty>), Some(assert_bits(ty))),
         Argument::Write(ty) => (quote!(#private::Write<#ty>), None),
+        Argument::WriteFlex(ty) => (quote!(#private::WriteFlex<#ty>), Some(assert_flex(ty))),
+        Argument::ReadWriteFlex(ty) => (quote!(#private::ReadWriteFlex<#ty>), Some(assert_flex(ty))),
         Argument::Value(ty) => (
             quote!(#private::Value<#ty>),
             Some(quote_spanned!(ty.span()=> const _: () = #private::assert_int_arg::<#ty>();)),
@@ -271,6 +277,10 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
             #unsafe_token { #private::Ioctl::new(#request) }
         };
     }
+}
+
+fn assert_flex(ty: &Type) -> TokenStream {
+    quote_spanned!(ty.span()=> const _: () = ::ioctl_core::__private::assert_flex_header::<#ty>();)
 }
 
 fn assert_bits(ty: &Type) -> TokenStream {
@@ -357,6 +367,14 @@ fn generated_docs(plan: &IoctlPlan) -> String {
         Argument::Write(ty) => format!("The kernel reads a `{}`, which the call borrows.", type_text(ty)),
         Argument::ReadWrite(ty) => format!("The kernel reads and rewrites a `{}`, which the call borrows mutably.", type_text(ty)),
         Argument::Value(ty) => format!("Takes a `{}` by value.", type_text(ty)),
+        Argument::WriteFlex(ty) => format!(
+            "The kernel reads a `{}` header and the elements it counts, from a borrowed `Flex<{0}>`.",
+            type_text(ty)
+        ),
+        Argument::ReadWriteFlex(ty) => format!(
+            "The kernel reads a `{}` header, then writes the header and at most the elements it counted, into a mutably borrowed `Flex<{0}>`.",
+            type_text(ty)
+        ),
     };
     doc += " ";
     doc += match decl.ret.as_ref().map(|(_, kind)| kind) {

@@ -288,6 +288,7 @@ fn parse_ioctl(
         name,
         number,
         payload: None,
+        flex: None,
         value: None,
         size: None,
         acts_as: None,
@@ -325,6 +326,17 @@ fn parse_clause(input: ParseStream, decl: &mut IoctlDecl) -> syn::Result<()> {
         }
         let ty = parse_type(input, "=>")?;
         decl.payload = Some((arrow, ty));
+        if input.peek(syn::token::Bracket) {
+            let content;
+            let bracket = syn::bracketed!(content in input);
+            if !content.is_empty() {
+                return Err(Error::new(
+                    content.span(),
+                    "write `Header[]` for a payload with a flexible array; the element type comes from the header's `FlexHeader` impl",
+                ));
+            }
+            decl.flex = Some(bracket.span.join());
+        }
     } else if input.peek(syn::token::Paren) {
         let content;
         let paren = syn::parenthesized!(content in input);

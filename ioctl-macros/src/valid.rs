@@ -41,6 +41,8 @@ pub enum Argument<'a> {
     Write(&'a Type),
     ReadWrite(&'a Type),
     Value(&'a Type),
+    WriteFlex(&'a Type),
+    ReadWriteFlex(&'a Type),
 }
 
 pub struct IoctlPlan<'a> {
@@ -244,6 +246,15 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
         }
     }
 
+    // A flexible array payload.
+    if let Some(span) = decl.flex {
+        if dir == Dir::Read && decl.acts_as.is_none() {
+            errors.push(span, "the kernel reads the element count of a flexible array payload, so it cannot be `read`; declare it `readwrite`");
+        } else if decl.acts_as.is_some() {
+            errors.push(span, "`as` cannot be combined with a flexible array payload; declare the direction the kernel uses");
+        }
+    }
+
     // The encoded size override.
     if let Some((keyword_token, _)) = &decl.size {
         if matches!(decl.number, Number::Raw(_)) {
@@ -318,6 +329,8 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
 
     let argument = match (effective, &decl.payload, &decl.value) {
         (_, None, Some((_, ty))) => Argument::Value(ty),
+        (Dir::Write, Some((_, ty)), None) if decl.flex.is_some() => Argument::WriteFlex(ty),
+        (Dir::ReadWrite, Some((_, ty)), None) if decl.flex.is_some() => Argument::ReadWriteFlex(ty),
         (Dir::Read, Some((_, ty)), None) => Argument::Read(ty),
         (Dir::Write, Some((_, ty)), None) => Argument::Write(ty),
         (Dir::ReadWrite, Some((_, ty)), None) => Argument::ReadWrite(ty),
