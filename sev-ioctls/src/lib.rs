@@ -31,3 +31,8 @@
 
 #[cfg(target_arch = "x86_64")]
 pub mod kvm;
+
+/// Compiles the examples of the workspace README as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
