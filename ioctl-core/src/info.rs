@@ -6,7 +6,7 @@
 
 use crate::encode::{Decoded, Direction, Layout};
 
-/// How a declared ioctl passes its argument.
+/// The kind of argument that a declared ioctl passes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ArgumentKind {
     /// No argument; the call passes 0.
@@ -46,7 +46,7 @@ pub struct IoctlInfo {
     /// The direction keyword of the declaration. For an encoded number this is the
     /// direction in its bits.
     pub direction: Direction,
-    /// How the call passes the argument, after any `as` override.
+    /// The kind of argument that the call passes, after any `as` override.
     pub argument: ArgumentKind,
     /// The payload or by-value type as written in the declaration, if any.
     pub argument_type: Option<&'static str>,

@@ -251,7 +251,7 @@ impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, ReadWriteFlex<H>, R> {
         unsafe { R::from_return(ret) }
     }
 
-    /// Issues the ioctl with room for `initial` elements and, while the kernel answers
+    /// Issues the ioctl with room for `initial` elements and, while the kernel returns
     /// `E2BIG`, again with more room, up to `max` elements.
     ///
     /// The next capacity is the count that the kernel wrote into the header when it is

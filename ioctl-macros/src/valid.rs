@@ -13,7 +13,7 @@ use syn::{Error, Ident, Lit, Type};
 
 use crate::ast::{Block, Dir, FdDecl, IoctlDecl, Literal, Number, ReturnKind, Statement, TableDecl};
 
-/// What `expand` generates.
+/// The items that `expand` generates.
 pub struct Plan<'a> {
     pub unsafe_span: Span,
     pub fds: Vec<&'a FdDecl>,
@@ -22,7 +22,7 @@ pub struct Plan<'a> {
     pub distinct_checks: Vec<(&'a Ident, &'a Ident)>,
 }
 
-/// How the request number is formed.
+/// The source of a request number.
 pub enum Request<'a> {
     /// `_IOC(dir, group, number, size_of::<size_type>())`, or size 0 when `size_type` is
     /// `None`.
@@ -34,7 +34,7 @@ pub enum Request<'a> {
     Raw(u32),
 }
 
-/// How the argument is passed, after any `as` override.
+/// The kind of argument a call passes, after any `as` override.
 pub enum Argument<'a> {
     None,
     Read(&'a Type),
