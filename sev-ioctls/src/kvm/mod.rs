@@ -25,6 +25,23 @@ pub use memory::{GuestMemory, MemoryRegion};
 pub use run::{Exit, IoDirection, VcpuRun};
 pub use types::*;
 
+use crate::tables::CLayout;
+
+/// The layout of every payload type of this module, with the C type it mirrors.
+pub const PAYLOAD_LAYOUTS: &[CLayout] = &[
+    CLayout::of::<kvm_regs>(),
+    CLayout::of::<kvm_segment>(),
+    CLayout::of::<kvm_dtable>(),
+    CLayout::of::<kvm_sregs>(),
+    CLayout::of::<kvm_userspace_memory_region>(),
+    CLayout::of::<kvm_create_device>(),
+    CLayout::of::<kvm_run>().renamed(&[("exit", "padding")]),
+    CLayout::member_of::<kvm_run_io>("struct kvm_run", "io"),
+    CLayout::member_of::<kvm_run_mmio>("struct kvm_run", "mmio"),
+    CLayout::member_of::<kvm_run_fail_entry>("struct kvm_run", "fail_entry"),
+    CLayout::member_of::<kvm_run_internal>("struct kvm_run", "internal"),
+];
+
 ioctl! {
     // SAFETY: every declaration below matches `include/uapi/linux/kvm.h` of Linux 6.1
     // (direction, number, payload type and return value), which the header check in

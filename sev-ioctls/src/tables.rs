@@ -1,0 +1,130 @@
+//! Descriptions of everything the crate declares, for header checks, seccomp allow-lists
+//! and tracers.
+//!
+//! The tables here are built from the declarations themselves (`ioctl!` tables,
+//! `#[derive(StructLayout)]` and the constant macros), so a tool that reads them never
+//! restates a number. The crate's header test compiles a C program from them with gcc
+//! against `/usr/include/linux` and compares every value.
+
+use ioctl_core::{IoctlInfo, StructLayout, TypeLayout};
+
+/// How the C side names a payload type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CType {
+    /// `struct NAME`.
+    Struct(&'static str),
+    /// `union NAME`.
+    Union(&'static str),
+    /// The type of member `path` of `outer`, for anonymous structs and unions such as
+    /// the `io` member of the exit union in `struct kvm_run`: `outer` is a C type such as
+    /// `struct kvm_run` and `path` a member designator such as `io`.
+    Member {
+        /// The enclosing C type, such as `struct kvm_run`.
+        outer: &'static str,
+        /// The member designator, such as `io` or `u.hcall`.
+        path: &'static str,
+    },
+}
+
+impl CType {
+    /// Returns a C type name that `sizeof`, `_Alignof` and `offsetof` accept.
+    pub fn type_name(&self) -> String {
+        match self {
+            CType::Struct(name) => format!("struct {name}"),
+            CType::Union(name) => format!("union {name}"),
+            CType::Member { outer, path } => format!("__typeof__((({outer} *)0)->{path})"),
+        }
+    }
+}
+
+/// A payload type's Rust layout together with the C type it mirrors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CLayout {
+    /// The C type that the Rust type mirrors.
+    pub c_type: CType,
+    /// The Rust type's size, alignment and fields.
+    pub layout: TypeLayout,
+    /// Rust fields whose C member has another name, as `(Rust, C)` pairs. Without an
+    /// entry, a trailing `_` is dropped (`type_` is C's `type`).
+    pub renamed: &'static [(&'static str, &'static str)],
+    /// The C flexible array member that the Rust type gives a fixed capacity, if any.
+    /// Its offset is compared, and the Rust type may be larger than the C type.
+    pub flexible: Option<&'static str>,
+}
+
+impl CLayout {
+    /// Describes `T` as a mirror of `struct T`.
+    pub const fn of<T: StructLayout>() -> CLayout {
+        CLayout {
+            c_type: CType::Struct(T::NAME),
+            layout: TypeLayout::of::<T>(),
+            renamed: &[],
+            flexible: None,
+        }
+    }
+
+    /// Describes `T` as a mirror of `union T`.
+    pub const fn union_of<T: StructLayout>() -> CLayout {
+        CLayout { c_type: CType::Union(T::NAME), ..CLayout::of::<T>() }
+    }
+
+    /// Describes `T` as a mirror of the type of member `path` of the C type `outer`.
+    pub const fn member_of<T: StructLayout>(outer: &'static str, path: &'static str) -> CLayout {
+        CLayout { c_type: CType::Member { outer, path }, ..CLayout::of::<T>() }
+    }
+
+    /// Maps Rust field names to C member names.
+    pub const fn renamed(self, renamed: &'static [(&'static str, &'static str)]) -> CLayout {
+        CLayout { renamed, ..self }
+    }
+
+    /// Marks `member` as the C flexible array member that the Rust type gives a fixed
+    /// capacity.
+    pub const fn flexible(self, member: &'static str) -> CLayout {
+        CLayout { flexible: Some(member), ..self }
+    }
+
+    /// Returns the C member name of the Rust field `field`.
+    pub fn c_field(&self, field: &'static str) -> &'static str {
+        self.renamed
+            .iter()
+            .find(|(rust, _)| *rust == field)
+            .map(|(_, c)| *c)
+            .unwrap_or_else(|| field.strip_suffix('_').unwrap_or(field))
+    }
+}
+
+/// A command that travels inside another ioctl's payload, such as a firmware command of
+/// `SEV_ISSUE_CMD` or a `KVM_SEV_*` command of `KVM_MEMORY_ENCRYPT_OP`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubCommand {
+    /// The C name of the command id, such as `KVM_SEV_LAUNCH_START`.
+    pub name: &'static str,
+    /// The command id.
+    pub id: u32,
+    /// The name of the ioctl that carries the command.
+    pub carrier: &'static str,
+    /// The request number of the carrying ioctl.
+    pub carrier_request: u32,
+    /// The Rust name of the command's payload type, or `None` for a command without one.
+    pub payload: Option<&'static str>,
+}
+
+/// A named integer constant, as `(C name, value)`. Signed values are sign-extended, as C
+/// converts them to `unsigned long long`.
+pub type Constant = (&'static str, u64);
+
+/// The UAPI headers that the verified tables are checked against.
+pub const HEADERS: &[&str] = &["linux/kvm.h"];
+
+/// Every ioctl table whose entries the installed headers define.
+pub const IOCTLS: &[&[IoctlInfo]] = &[crate::kvm::KVM_IOCTLS];
+
+/// Every sub-command table whose entries the installed headers define.
+pub const SUB_COMMANDS: &[&[SubCommand]] = &[];
+
+/// Every constant table whose entries the installed headers define.
+pub const CONSTANTS: &[&[Constant]] = &[crate::kvm::KVM_CONSTANTS];
+
+/// Every payload layout table whose types the installed headers define.
+pub const LAYOUTS: &[&[CLayout]] = &[crate::kvm::PAYLOAD_LAYOUTS];

@@ -1,0 +1,298 @@
+//! Compares every declaration of the crate with what gcc computes from the kernel's UAPI
+//! headers in `/usr/include/linux`.
+//!
+//! The C program is generated from the crate's own tables (`sev_ioctls::tables`): each
+//! request number by its C macro name, each constant and sub-command id by its C name,
+//! and each payload's size, alignment and field offsets and sizes. Nothing here restates
+//! a value by hand.
+
+#![cfg(target_arch = "x86_64")]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::Command;
+
+use ioctl_core::StructLayout;
+use sev_ioctls::tables::{self, CLayout, CType};
+
+/// How the Rust value must relate to the C value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Relation {
+    Equal,
+    /// The Rust value may exceed the C value: the size of a type that gives a C flexible
+    /// array member a fixed capacity.
+    AtLeast,
+}
+
+/// One value to compare: a key naming the item, the C expression that computes it, and
+/// the value that the crate declares.
+struct Check {
+    key: String,
+    c_expression: String,
+    /// A macro that must be defined before the expression is evaluated, for ioctls.
+    guard: Option<String>,
+    rust: u64,
+    relation: Relation,
+}
+
+impl Check {
+    fn equal(key: String, c_expression: String, rust: u64) -> Check {
+        Check { key, c_expression, guard: None, rust, relation: Relation::Equal }
+    }
+}
+
+fn ioctl_checks(checks: &mut Vec<Check>) {
+    for table in tables::IOCTLS {
+        for info in *table {
+            checks.push(Check {
+                key: format!("ioctl {}", info.name),
+                c_expression: info.name.to_string(),
+                guard: Some(info.name.to_string()),
+                rust: u64::from(info.request),
+                relation: Relation::Equal,
+            });
+        }
+    }
+}
+
+fn constant_checks(checks: &mut Vec<Check>) {
+    for table in tables::CONSTANTS {
+        for (name, value) in *table {
+            checks.push(Check::equal(format!("constant {name}"), name.to_string(), *value));
+        }
+    }
+    for table in tables::SUB_COMMANDS {
+        for command in *table {
+            checks.push(Check::equal(
+                format!("sub-command {}", command.name),
+                command.name.to_string(),
+                u64::from(command.id),
+            ));
+        }
+    }
+}
+
+fn layout_checks(layout: &CLayout, checks: &mut Vec<Check>) {
+    let rust_name = layout.layout.name;
+    let c_type = layout.c_type.type_name();
+    let size_relation = if layout.flexible.is_some() { Relation::AtLeast } else { Relation::Equal };
+    checks.push(Check {
+        key: format!("size of {rust_name} ({c_type})"),
+        c_expression: format!("sizeof({c_type})"),
+        guard: None,
+        rust: layout.layout.size as u64,
+        relation: size_relation,
+    });
+    checks.push(Check::equal(
+        format!("alignment of {rust_name} ({c_type})"),
+        format!("_Alignof({c_type})"),
+        layout.layout.align as u64,
+    ));
+    for field in layout.layout.fields {
+        let c_field = layout.c_field(field.name);
+        checks.push(Check::equal(
+            format!("offset of {rust_name}.{} ({c_type}.{c_field})", field.name),
+            format!("offsetof({c_type}, {c_field})"),
+            field.offset as u64,
+        ));
+        if layout.flexible == Some(c_field) {
+            continue;
+        }
+        checks.push(Check::equal(
+            format!("size of {rust_name}.{} ({c_type}.{c_field})", field.name),
+            format!("sizeof((({c_type} *)0)->{c_field})"),
+            field.size as u64,
+        ));
+    }
+}
+
+fn all_checks() -> Vec<Check> {
+    let mut checks = Vec::new();
+    ioctl_checks(&mut checks);
+    constant_checks(&mut checks);
+    for table in tables::LAYOUTS {
+        for layout in *table {
+            layout_checks(layout, &mut checks);
+        }
+    }
+    checks
+}
+
+/// Writes a C program that prints `INDEX VALUE` for each check, or `INDEX missing` when a
+/// guard macro is not defined.
+fn c_program(checks: &[Check]) -> String {
+    let mut program = String::from(
+        "#include <stddef.h>\n#include <stdio.h>\n#include <linux/ioctl.h>\n#include <linux/types.h>\n",
+    );
+    for header in tables::HEADERS {
+        writeln!(program, "#include <{header}>").unwrap();
+    }
+    program.push_str("\nint main(void)\n{\n");
+    for (index, check) in checks.iter().enumerate() {
+        writeln!(program, "\t/* {} */", check.key.replace("*/", "* /")).unwrap();
+        if let Some(guard) = &check.guard {
+            writeln!(program, "#ifdef {guard}").unwrap();
+        }
+        writeln!(
+            program,
+            "\tprintf(\"{index} %llu\\n\", (unsigned long long)({}));",
+            check.c_expression
+        )
+        .unwrap();
+        if check.guard.is_some() {
+            writeln!(program, "#else\n\tprintf(\"{index} missing\\n\");\n#endif").unwrap();
+        }
+    }
+    program.push_str("\treturn 0;\n}\n");
+    program
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("header-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("cannot create {}: {error}", dir.display()));
+    dir
+}
+
+/// Compiles and runs the probe for `checks`; returns one line per mismatch.
+fn mismatches(name: &str, checks: &[Check]) -> Vec<String> {
+    let dir = work_dir(name);
+    let source = dir.join("probe.c");
+    let binary = dir.join("probe");
+    std::fs::write(&source, c_program(checks)).unwrap();
+
+    let output = match Command::new("gcc")
+        .args(["-std=gnu11", "-Wall", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .output()
+    {
+        Ok(output) => output,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => panic!(
+            "gcc is not installed, and the header check needs it to compile a probe against /usr/include/linux; install gcc (Debian: `apt-get install gcc`) and rerun"
+        ),
+        Err(error) => panic!("cannot run gcc: {error}"),
+    };
+    if !output.status.success() {
+        panic!(
+            "gcc could not compile the probe {}; a declared name or field is missing from the headers:\n{}",
+            source.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    let output = Command::new(&binary)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", binary.display()));
+    assert!(output.status.success(), "the probe {} failed: {:?}", binary.display(), output.status);
+    let stdout = String::from_utf8(output.stdout).expect("the probe prints ASCII");
+
+    let mut values = BTreeMap::new();
+    for line in stdout.lines() {
+        let (index, value) = line.split_once(' ').unwrap_or_else(|| panic!("malformed probe line {line:?}"));
+        let index: usize = index.parse().unwrap_or_else(|_| panic!("malformed probe line {line:?}"));
+        values.insert(index, value.to_string());
+    }
+
+    let mut found = Vec::new();
+    for (index, check) in checks.iter().enumerate() {
+        let Some(text) = values.get(&index) else {
+            found.push(format!("{}: the probe printed no value", check.key));
+            continue;
+        };
+        if text == "missing" {
+            found.push(format!("{}: not defined by the headers ({} is {:#x})", check.key, check.key, check.rust));
+            continue;
+        }
+        let c_value: u64 = text.parse().unwrap_or_else(|_| panic!("malformed probe value {text:?}"));
+        let matches = match check.relation {
+            Relation::Equal => check.rust == c_value,
+            Relation::AtLeast => check.rust >= c_value,
+        };
+        if !matches {
+            let relation = match check.relation {
+                Relation::Equal => "",
+                Relation::AtLeast => "at least ",
+            };
+            found.push(format!(
+                "{}: the crate declares {:#x} ({}), gcc computes {relation}{c_value:#x} ({c_value})",
+                check.key, check.rust, check.rust
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    found
+}
+
+#[test]
+fn declarations_match_headers() {
+    let checks = all_checks();
+    assert!(checks.len() > 100, "only {} checks were generated; are the tables empty?", checks.len());
+    let found = mismatches("all", &checks);
+    assert!(
+        found.is_empty(),
+        "{} of {} values differ from /usr/include/linux:\n{}",
+        found.len(),
+        checks.len(),
+        found.join("\n")
+    );
+    println!("{} values match /usr/include/linux", checks.len());
+}
+
+/// Names of primitive types, which have no C layout to compare.
+const PRIMITIVES: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize", "c_int", "c_uint",
+    "c_long", "c_ulong", "c_short", "c_ushort", "c_char", "c_uchar",
+];
+
+fn last_segment(type_text: &str) -> &str {
+    type_text.rsplit("::").next().unwrap_or(type_text)
+}
+
+#[test]
+fn every_payload_type_has_layout() {
+    let layouts: Vec<&str> = tables::LAYOUTS.iter().flat_map(|table| table.iter()).map(|layout| layout.layout.name).collect();
+    let mut missing = Vec::new();
+    for table in tables::IOCTLS {
+        for info in *table {
+            let Some(type_text) = info.argument_type else { continue };
+            let name = last_segment(type_text);
+            if !PRIMITIVES.contains(&name) && !layouts.contains(&name) {
+                missing.push(format!("{} takes {type_text}", info.name));
+            }
+        }
+    }
+    for table in tables::SUB_COMMANDS {
+        for command in *table {
+            let Some(name) = command.payload else { continue };
+            if !layouts.contains(&last_segment(name)) {
+                missing.push(format!("{} takes {name}", command.name));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "payload types without an entry in a layout table:\n{}", missing.join("\n"));
+}
+
+/// A wrong mirror of `struct kvm_create_device`, whose `fd` field is one byte wide.
+#[repr(C)]
+#[derive(StructLayout)]
+#[allow(non_camel_case_types, dead_code)]
+struct kvm_create_device {
+    type_: u32,
+    fd: u8,
+    flags: u32,
+}
+
+#[test]
+fn wrong_field_width_fails() {
+    let layout = CLayout::of::<kvm_create_device>();
+    assert_eq!(layout.c_type, CType::Struct("kvm_create_device"));
+    let mut checks = Vec::new();
+    layout_checks(&layout, &mut checks);
+    let found = mismatches("wrong-width", &checks);
+    assert_eq!(found.len(), 1, "expected one mismatch: {found:?}");
+    assert!(
+        found[0].starts_with("size of kvm_create_device.fd "),
+        "the one-byte `fd` field was not reported: {found:?}"
+    );
+}
