@@ -136,6 +136,8 @@ fn cfg_attrs<'a>(plan: &'a Plan, name: &'a syn::Ident) -> impl Iterator<Item = &
 fn expand_fd(fd: &FdDecl) -> TokenStream {
     let FdDecl { attrs, vis, name, path } = fd;
     let name_text = name.to_string();
+    // `#[cfg]` on the declaration removes the impls along with the struct.
+    let cfgs: Vec<&Attribute> = attrs.iter().filter(|attr| attr.path().is_ident("cfg")).collect();
 
     let open = path.as_ref().map(|path| {
         let doc = format!(
@@ -163,6 +165,7 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
             fd: ::ioctl_core::__private::OwnedFd,
         }
 
+        #(#cfgs)*
         impl #name {
             #open
 
@@ -178,24 +181,28 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
             }
         }
 
+        #(#cfgs)*
         impl ::ioctl_core::__private::AsFd for #name {
             fn as_fd(&self) -> ::ioctl_core::__private::BorrowedFd<'_> {
                 ::ioctl_core::__private::AsFd::as_fd(&self.fd)
             }
         }
 
+        #(#cfgs)*
         impl ::ioctl_core::__private::AsRawFd for #name {
             fn as_raw_fd(&self) -> ::ioctl_core::__private::RawFd {
                 ::ioctl_core::__private::AsRawFd::as_raw_fd(&self.fd)
             }
         }
 
+        #(#cfgs)*
         impl ::core::convert::From<#name> for ::ioctl_core::__private::OwnedFd {
             fn from(handle: #name) -> Self {
                 handle.fd
             }
         }
 
+        #(#cfgs)*
         impl ::ioctl_core::__private::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::ioctl_core::__private::fmt::Formatter<'_>) -> ::ioctl_core::__private::fmt::Result {
                 f.debug_tuple(#name_text).field(&::ioctl_core::__private::AsRawFd::as_raw_fd(&self.fd)).finish()
@@ -204,9 +211,11 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
 
         // SAFETY: a handle is built only by `open` on its declared device, by an ioctl that
         // the declaration says returns this kind, or by the unsafe `from_fd_unchecked`.
+        #(#cfgs)*
         unsafe impl ::ioctl_core::__private::Target<#name> for #name {}
 
         // SAFETY: as above; `from_fd_unchecked` carries the caller's guarantee.
+        #(#cfgs)*
         unsafe impl ::ioctl_core::__private::Handle for #name {
             const NAME: &'static str = #name_text;
 
@@ -264,17 +273,23 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     };
 
     let docs = generated_docs(plan);
-    let unsafe_token = quote_spanned!(unsafe_span=> unsafe);
+    // The whole block carries the span of the invocation's `unsafe` token, braces included.
+    // A block spanned partly by the macro counts as macro code, which the `unsafe_code`
+    // lint skips, so `#![forbid(unsafe_code)]` would not reject the declaration. Clippy
+    // 0.1.95 then checks the block as user code but misses the invocation's `// SAFETY:`
+    // comment for items inside a module, so the item allows `undocumented_unsafe_blocks`.
+    let unsafe_block = quote_spanned!(unsafe_span=> unsafe { #private::Ioctl::new(#request) });
 
     quote! {
         #(#attrs)*
         #[doc = #docs]
+        #[allow(clippy::undocumented_unsafe_blocks)]
         #vis const #name: #private::Ioctl<#kind, #argument, #ret> = {
             #assertion
             #ret_assertion
             // SAFETY: the `unsafe` block of the `ioctl!` invocation asserts that this
             // declaration matches the kernel's definition.
-            #unsafe_token { #private::Ioctl::new(#request) }
+            #unsafe_block
         };
     }
 }

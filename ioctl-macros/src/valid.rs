@@ -293,6 +293,19 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
         }
     }
 
+    // The fd kind: a primitive or a non-path type can never be one, and would only fail
+    // later, at each call.
+    if let Some((_, ty)) = &decl.on {
+        let primitive = integer_name(ty).or_else(|| primitive_name(ty));
+        if primitive.is_some() || !matches!(ty, Type::Path(_)) {
+            let text = primitive.unwrap_or_else(|| ty.to_token_stream().to_string().replace("& ", "&"));
+            errors.0.push(Error::new_spanned(
+                ty,
+                format!("`on {text}` is not an fd kind; write `on Handle` with a handle declared by `fd Handle;`, or remove `on` to accept any file descriptor"),
+            ));
+        }
+    }
+
     let request = match &decl.number {
         Number::InGroup(literal) => {
             let number = byte_value(literal, "ioctl number", errors);
@@ -374,6 +387,13 @@ fn integer_name(ty: &Type) -> Option<String> {
         "c_long", "c_ulong", "c_short", "c_ushort", "c_char", "c_uchar",
     ];
     INTEGERS.contains(&last.as_str()).then_some(last)
+}
+
+/// Returns the name of `ty` if it is `bool`, `char`, `str` or a float type.
+fn primitive_name(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    let name = path.path.get_ident()?.to_string();
+    ["bool", "char", "str", "f32", "f64"].contains(&name.as_str()).then_some(name)
 }
 
 /// Finds pairs of ioctls that may share a request number. Pairs that certainly do are
