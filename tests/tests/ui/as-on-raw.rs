@@ -1,0 +1,9 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        pub read GET_VALUE = raw 0x541B => i32 as write;
+    }
+}
+
+fn main() {}

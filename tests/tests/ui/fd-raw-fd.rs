@@ -1,0 +1,17 @@
+use std::os::fd::AsRawFd;
+
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        group 0xAE;
+        pub fd Kvm = "/dev/kvm";
+        pub none GET_API_VERSION = 0x00 on Kvm -> count;
+    }
+}
+
+fn api_version(kvm: &Kvm) -> std::io::Result<i32> {
+    GET_API_VERSION.call(&kvm.as_raw_fd())
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        pub read GET_VALUE = 0x01 => u32;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        group 256;
+        pub read GET_VALUE = 0x01 => u32;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        group 0xAE;
+        group 0xAF;
+        pub read GET_VALUE = 0x01 => u32;
+    }
+}
+
+fn main() {}

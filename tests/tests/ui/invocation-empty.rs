@@ -1,0 +1,5 @@
+use ioctl_core::ioctl;
+
+ioctl! {}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        group 0xAE;
+        pub fd Vm;
+        pub none RESET = 0x01 on;
+    }
+}
+
+fn main() {}

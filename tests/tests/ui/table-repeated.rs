@@ -1,0 +1,12 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    unsafe {
+        group 0xAE;
+        pub table IOCTLS;
+        pub table ALL_IOCTLS;
+        pub read GET_VALUE = 0x01 => u32;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ioctl_core::ioctl;
+
+ioctl! {
+    group 0xAE;
+    pub read GET_VALUE = 0x01 => u32;
+}
+
+fn main() {}
