@@ -59,6 +59,8 @@ pub struct IoctlInfo {
     pub flexible: bool,
     /// The type that sizes the number when it differs from the payload (`size Type`).
     pub size_type: Option<&'static str>,
+    /// The errors after which a call is issued again.
+    pub retry: crate::Retry,
     /// The handle type of `on Handle`, or `None` for any file descriptor.
     pub fd_kind: Option<&'static str>,
     /// The return clause: `count`, `zero`, `fd` or a handle type.

@@ -5,7 +5,9 @@ use std::io;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 
-use libc::{c_ulong, c_void};
+use std::os::fd::BorrowedFd;
+
+use libc::{c_int, c_ulong, c_void};
 
 use crate::encode::{Decoded, Layout};
 use crate::fd::Target;
@@ -75,7 +77,42 @@ impl_int_arg!(u64, i64);
 /// the declaration is trusted; calling [`call`](Ioctl::call) is then safe.
 pub struct Ioctl<K: ?Sized, A, R> {
     request: u32,
+    retry: Retry,
     marker: PhantomData<fn(&K, A) -> R>,
+}
+
+/// The errors after which a call is issued again, as declared with `retry` in `ioctl!`.
+///
+/// The default, [`Retry::NEVER`], hands every error to the caller. `EINTR` is often an
+/// answer rather than noise: `KVM_RUN` returns it when a signal or `immediate_exit` kicks
+/// the vCPU out, and a retry there would spin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Retry(u8);
+
+impl Retry {
+    /// Never retry.
+    pub const NEVER: Retry = Retry(0);
+    /// Retry when a signal interrupted the call (`EINTR`).
+    pub const EINTR: Retry = Retry(1);
+    /// Retry when the driver asks to try again (`EAGAIN`, also spelled `EWOULDBLOCK`).
+    pub const EAGAIN: Retry = Retry(2);
+
+    /// Returns the union of both sets.
+    pub const fn and(self, other: Retry) -> Retry {
+        Retry(self.0 | other.0)
+    }
+
+    /// Returns whether `self` contains every error of `other`.
+    pub const fn contains(self, other: Retry) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Returns whether a call that failed with `errno` is issued again.
+    #[inline(always)]
+    pub const fn retries(self, errno: c_int) -> bool {
+        (errno == libc::EINTR && self.contains(Retry::EINTR))
+            || (errno == libc::EAGAIN && self.contains(Retry::EAGAIN))
+    }
 }
 
 impl<K: ?Sized, A, R> Ioctl<K, A, R> {
@@ -104,7 +141,38 @@ impl<K: ?Sized, A, R> Ioctl<K, A, R> {
     pub const unsafe fn new(request: u32) -> Self {
         Ioctl {
             request,
+            retry: Retry::NEVER,
             marker: PhantomData,
+        }
+    }
+
+    /// Returns this ioctl with a retry policy: a call that fails with an error in `retry`
+    /// is issued again, with the same argument, until it returns anything else.
+    ///
+    /// Declare it only where the driver guarantees progress; a retried `EAGAIN` that never
+    /// clears spins forever.
+    pub const fn with_retry(self, retry: Retry) -> Self {
+        Ioctl { retry, ..self }
+    }
+
+    /// Returns the retry policy.
+    pub const fn retry(&self) -> Retry {
+        self.retry
+    }
+
+    /// Issues the system call, again while it fails with an error of the retry policy.
+    ///
+    /// # Safety
+    ///
+    /// As for [`sys::ioctl`]: `arg` is valid for what this request does on `fd`.
+    #[inline(always)]
+    unsafe fn issue(&self, fd: BorrowedFd<'_>, arg: *mut c_void) -> io::Result<c_int> {
+        loop {
+            // SAFETY: the caller guarantees that `arg` is valid for this request on `fd`.
+            match unsafe { sys::ioctl(fd, self.request, arg) } {
+                Err(error) if error.raw_os_error().is_some_and(|errno| self.retry.retries(errno)) => continue,
+                result => return result,
+            }
         }
     }
 
@@ -138,6 +206,7 @@ impl<K: ?Sized, A, R> fmt::Debug for Ioctl<K, A, R> {
             .field("group", &format_args!("{:#04x}", decoded.group))
             .field("number", &format_args!("{:#04x}", decoded.number))
             .field("size", &decoded.size)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -147,7 +216,7 @@ impl<K: ?Sized, R: Return> Ioctl<K, NoArg, R> {
     #[inline(always)]
     pub fn call<F: Target<K> + ?Sized>(&self, fd: &F) -> io::Result<R::Output> {
         // SAFETY: the declaration promises that the driver accepts 0 for this request.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, core::ptr::null_mut()) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), core::ptr::null_mut()) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
     }
@@ -162,7 +231,7 @@ impl<K: ?Sized, T: AnyBitPattern, R: Return> Ioctl<K, Read<T>, R> {
         let mut value = MaybeUninit::<T>::zeroed();
         // SAFETY: the declaration promises that the kernel writes at most `size_of::<T>()`
         // bytes to the pointer, and `value` is that large and writable.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, value.as_mut_ptr().cast::<c_void>()) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), value.as_mut_ptr().cast::<c_void>()) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         let output = unsafe { R::from_return(ret) }?;
         // SAFETY: `value` started as zeros and the kernel wrote bytes into it; every bit
@@ -179,7 +248,7 @@ impl<K: ?Sized, T, R: Return> Ioctl<K, Write<T>, R> {
         let pointer = (arg as *const T).cast_mut().cast::<c_void>();
         // SAFETY: the declaration promises that the kernel only reads at most
         // `size_of::<T>()` bytes through the pointer, and `arg` is that large and readable.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, pointer) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), pointer) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
     }
@@ -196,7 +265,7 @@ impl<K: ?Sized, T: AnyBitPattern, R: Return> Ioctl<K, ReadWrite<T>, R> {
         // SAFETY: the declaration promises that the kernel reads and writes at most
         // `size_of::<T>()` bytes through the pointer; `arg` is an exclusive borrow of that
         // many bytes, and any bytes written form a valid `T` because `T: AnyBitPattern`.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, pointer) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), pointer) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
     }
@@ -209,7 +278,7 @@ impl<K: ?Sized, T: IntArg, R: Return> Ioctl<K, Value<T>, R> {
         let arg = core::ptr::without_provenance_mut::<c_void>(value.to_arg() as usize);
         // SAFETY: the declaration promises that the kernel treats the argument as an
         // integer, so no memory is accessed through it.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request, arg) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), arg) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
     }
@@ -226,7 +295,7 @@ impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, WriteFlex<H>, R> {
         // SAFETY: the declaration promises that the kernel reads the header and at most
         // as many elements as the header counts; `checked_pointer` verified that the
         // allocation holds that many.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request(), pointer) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), pointer) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
     }
@@ -246,7 +315,7 @@ impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, ReadWriteFlex<H>, R> {
         // most as many elements as the header counts; `checked_pointer` verified that the
         // allocation holds that many, `arg` is borrowed exclusively, and any bytes written
         // are valid because header and elements are `AnyBitPattern`.
-        let ret = unsafe { sys::ioctl(fd.as_fd(), self.request(), pointer) }?;
+        let ret = unsafe { self.issue(fd.as_fd(), pointer) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
     }

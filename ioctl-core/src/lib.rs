@@ -65,7 +65,7 @@
 //!   never a bare integer, so it cannot leak.
 //! - A no-argument ioctl passes an explicit 0 as its argument.
 //! - A failure is an [`std::io::Error`] built from `errno` right after the call. `EINTR`
-//!   is returned to the caller and never retried.
+//!   and `EAGAIN` are returned to the caller unless the declaration says `retry`.
 //! - Request numbers are computed at compile time by the target's [`Layout`]; a size that
 //!   does not fit the size field is a compile error, never masked.
 //!
@@ -94,6 +94,7 @@
 //! | `size Type` | the encoded size when the kernel's header names another type than the real payload |
 //! | `as write`, `as read` | the kernel moves data the other way than the number's direction says |
 //! | `on Handle` | the fd kind the ioctl applies to; without it, any [`AsFd`] |
+//! | `retry EINTR`, `retry EAGAIN`, `retry EINTR \| EAGAIN` | errors after which the call is issued again (see [`Retry`]); without it, none |
 //! | `-> count`, `-> zero`, `-> fd`, `-> Handle` | what the return value means (see [`ret`]) |
 //!
 //! `VIS table NAME;` adds a constant `NAME: &[IoctlInfo]` that lists every ioctl of the
@@ -124,7 +125,7 @@ pub mod sys;
 pub use encode::{Decoded, Direction, EncodeError, Layout};
 pub use fd::{open_device, AnyFd, Handle, OpenError, Target};
 pub use flex::{Flex, FlexHeader, ReadWriteFlex, WriteFlex};
-pub use ioctl::{IntArg, Ioctl, NoArg, Read, ReadWrite, Value, Write};
+pub use ioctl::{IntArg, Ioctl, NoArg, Read, ReadWrite, Retry, Value, Write};
 pub use pod::{zeroed, AnyBitPattern};
 
 pub use info::{ArgumentKind, FieldInfo, IoctlInfo, StructLayout, TypeLayout};
@@ -142,7 +143,7 @@ pub mod __private {
     pub use core::option::Option;
     pub use crate::fd::{open_device, AnyFd, Handle, Target};
     pub use crate::flex::{FlexHeader, ReadWriteFlex, WriteFlex};
-    pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Value, Write};
+    pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Retry, Value, Write};
     pub use crate::pod::AnyBitPattern;
     pub use crate::ret::{Count, Fd, Typed, Zero};
     pub use core::fmt;

@@ -120,4 +120,6 @@ pub struct IoctlDecl {
     pub acts_as: Option<(Token![as], DirToken)>,
     pub on: Option<(Ident, Type)>,
     pub ret: Option<(Token![->], ReturnKind)>,
+    /// `retry EINTR | EAGAIN`: the keyword and the error names.
+    pub retry: Option<(Ident, Vec<Ident>)>,
 }

@@ -99,6 +99,7 @@ fn expand_table(plan: &Plan, table: &TableDecl) -> TokenStream {
                 argument_size: #argument_size,
                 argument_align: #argument_align,
                 flexible: #flexible,
+                retry: #ioctl_name.retry(),
                 size_type: #size_type,
                 fd_kind: #fd_kind,
                 returns: #returns,
@@ -273,6 +274,7 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     };
 
     let docs = generated_docs(plan);
+    let retry = retry_tokens(plan.decl).map(|retry| quote!(.with_retry(#retry)));
     // The whole block carries the span of the invocation's `unsafe` token, braces included.
     // A block spanned partly by the macro counts as macro code, which the `unsafe_code`
     // lint skips, so `#![forbid(unsafe_code)]` would not reject the declaration. Clippy
@@ -289,9 +291,19 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
             #ret_assertion
             // SAFETY: the `unsafe` block of the `ioctl!` invocation asserts that this
             // declaration matches the kernel's definition.
-            #unsafe_block
+            #unsafe_block #retry
         };
     }
+}
+
+/// Returns the `Retry` value of a `retry` clause, or `None` without one.
+fn retry_tokens(decl: &IoctlDecl) -> Option<TokenStream> {
+    let (_, names) = decl.retry.as_ref()?;
+    let flags = names.iter().map(|name| {
+        let flag = if name == "EWOULDBLOCK" { format_ident!("EAGAIN") } else { format_ident!("{}", name.to_string()) };
+        quote!(::ioctl_core::__private::Retry::#flag)
+    });
+    Some(quote!(::ioctl_core::__private::Retry::NEVER #(.and(#flags))*))
 }
 
 fn assert_flex(ty: &Type) -> TokenStream {
@@ -400,6 +412,11 @@ fn generated_docs(plan: &IoctlPlan) -> String {
         None if dir == Dir::Read && decl.acts_as.is_none() => "The kernel returns 0 on success.",
         None => "Returns the kernel's non-negative return value.",
     };
+
+    if let Some((_, names)) = &decl.retry {
+        let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+        doc += &format!(" Retried on {}.", names.join(" and "));
+    }
 
     if let Some((_, real)) = &decl.acts_as {
         doc += &format!(

@@ -9,7 +9,8 @@
 //!         $ATTRS $VIS fd $NAME (= "$PATH")?;
 //!         $ATTRS $VIS table $NAME;
 //!         $ATTRS $VIS $DIR $NAME = (raw)? $NUMBER
-//!             (=> $PAYLOAD)? (($INT))? (size $TYPE)? (as $DIR)? (on $HANDLE)? (-> $RETURN)?;
+//!             (=> $PAYLOAD ([])?)? (($INT))? (size $TYPE)? (as $DIR)? (on $HANDLE)? (-> $RETURN)?
+//!             (retry $ERRNO (| $ERRNO)*)?;
 //!     }
 //! }
 //! ```
@@ -182,7 +183,7 @@ fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
     if !input.is_empty() {
         return Err(Error::new(
             input.span(),
-            "unexpected token; expected `=>`, `(`, `size`, `as`, `on`, `->` or `;`",
+            "unexpected token; expected `=>`, `(`, `size`, `as`, `on`, `->`, `retry` or `;`",
         ));
     }
     Ok(statement)
@@ -294,6 +295,7 @@ fn parse_ioctl(
         acts_as: None,
         on: None,
         ret: None,
+        retry: None,
     };
 
     while !input.is_empty() {
@@ -385,6 +387,24 @@ fn parse_clause(input: ParseStream, decl: &mut IoctlDecl) -> syn::Result<()> {
                 let ty = parse_type(input, "on")?;
                 decl.on = Some((keyword, ty));
             }
+            "retry" => {
+                let keyword: Ident = input.parse()?;
+                if decl.retry.is_some() {
+                    return Err(duplicate_clause(keyword.span(), "retry"));
+                }
+                let mut errors = Vec::new();
+                loop {
+                    let name: Ident = input.parse().map_err(|error| {
+                        Error::new(error.span(), "expected `EINTR` or `EAGAIN` after `retry`, such as `retry EINTR | EAGAIN`")
+                    })?;
+                    errors.push(name);
+                    if !input.peek(Token![|]) {
+                        break;
+                    }
+                    input.parse::<Token![|]>()?;
+                }
+                decl.retry = Some((keyword, errors));
+            }
             "size" => {
                 let keyword: Ident = input.parse()?;
                 if decl.size.is_some() {
@@ -401,7 +421,7 @@ fn parse_clause(input: ParseStream, decl: &mut IoctlDecl) -> syn::Result<()> {
                 };
                 return Err(Error::new(
                     ident.span(),
-                    format!("unexpected `{other}`; expected `=>`, `(`, `size`, `as`, `on`, `->` or `;`{hint}"),
+                    format!("unexpected `{other}`; expected `=>`, `(`, `size`, `as`, `on`, `->`, `retry` or `;`{hint}"),
                 ));
             }
         }
@@ -409,7 +429,7 @@ fn parse_clause(input: ParseStream, decl: &mut IoctlDecl) -> syn::Result<()> {
         let tree: TokenTree = input.parse()?;
         return Err(Error::new(
             tree.span(),
-            format!("unexpected `{tree}`; expected `=>`, `(`, `size`, `as`, `on`, `->` or `;`"),
+            format!("unexpected `{tree}`; expected `=>`, `(`, `size`, `as`, `on`, `->`, `retry` or `;`"),
         ));
     }
     Ok(())

@@ -284,6 +284,22 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
         }
     };
 
+    // The retry clause.
+    if let Some((_, names)) = &decl.retry {
+        let mut seen = Vec::new();
+        for name in names {
+            let text = name.to_string();
+            let canonical = if text == "EWOULDBLOCK" { "EAGAIN".to_string() } else { text.clone() };
+            if canonical != "EINTR" && canonical != "EAGAIN" {
+                errors.push(name.span(), format!("`retry` takes `EINTR` or `EAGAIN`, not `{text}`; other errors always reach the caller"));
+            } else if seen.contains(&canonical) {
+                errors.push(name.span(), format!("`{text}` is listed twice after `retry`; keep one"));
+            } else {
+                seen.push(canonical);
+            }
+        }
+    }
+
     // The return clause.
     if let Some((_, ReturnKind::Handle(ty))) = &decl.ret {
         if is_unit(ty) {
