@@ -73,6 +73,11 @@ impl CLayout {
         CLayout { c_type: CType::Member { outer, path }, ..CLayout::of::<T>() }
     }
 
+    /// Replaces the C type that the Rust type mirrors.
+    pub const fn mirrors(self, c_type: CType) -> CLayout {
+        CLayout { c_type, ..self }
+    }
+
     /// Maps Rust field names to C member names.
     pub const fn renamed(self, renamed: &'static [(&'static str, &'static str)]) -> CLayout {
         CLayout { renamed, ..self }
@@ -114,6 +119,53 @@ pub struct SubCommand {
 /// converts them to `unsigned long long`.
 pub type Constant = (&'static str, u64);
 
+/// Defines each constant and a table of `(C name, value)` pairs for the header check.
+macro_rules! c_constants {
+    ($(#[$table_attr:meta])* $vis:vis $table:ident: $($(#[$attr:meta])* $name:ident: $ty:ty = $value:expr;)*) => {
+        $(
+            $(#[$attr])*
+            pub const $name: $ty = $value;
+        )*
+
+        $(#[$table_attr])*
+        $vis const $table: &[$crate::tables::Constant] = &[$((stringify!($name), $name as u64)),*];
+    };
+}
+pub(crate) use c_constants;
+
+/// Returns the total length of `parts`.
+pub(crate) const fn total_len<T>(parts: &[&[T]]) -> usize {
+    let mut total = 0;
+    let mut index = 0;
+    while index < parts.len() {
+        total += parts[index].len();
+        index += 1;
+    }
+    total
+}
+
+/// Concatenates `parts` into one array at compile time; `N` must be their total length.
+pub(crate) const fn concat<T: Copy, const N: usize>(parts: &[&[T]]) -> [T; N] {
+    assert!(total_len(parts) == N && N > 0, "concat: N must be the non-zero total length of the parts");
+    let mut first = 0;
+    while parts[first].is_empty() {
+        first += 1;
+    }
+    let mut joined = [parts[first][0]; N];
+    let mut next = 0;
+    let mut part = 0;
+    while part < parts.len() {
+        let mut index = 0;
+        while index < parts[part].len() {
+            joined[next] = parts[part][index];
+            next += 1;
+            index += 1;
+        }
+        part += 1;
+    }
+    joined
+}
+
 /// The UAPI headers that the verified tables are checked against.
 pub const HEADERS: &[&str] = &["linux/kvm.h"];
 
@@ -124,7 +176,8 @@ pub const IOCTLS: &[&[IoctlInfo]] = &[crate::kvm::KVM_IOCTLS];
 pub const SUB_COMMANDS: &[&[SubCommand]] = &[];
 
 /// Every constant table whose entries the installed headers define.
-pub const CONSTANTS: &[&[Constant]] = &[crate::kvm::KVM_CONSTANTS];
+pub const CONSTANTS: &[&[Constant]] =
+    &[crate::kvm::KVM_CONSTANTS, crate::kvm::KVM_CAP_CONSTANTS, crate::kvm::KVM_XEN_CONSTANTS];
 
 /// Every payload layout table whose types the installed headers define.
 pub const LAYOUTS: &[&[CLayout]] = &[crate::kvm::PAYLOAD_LAYOUTS];

@@ -8,6 +8,8 @@
 
 use ioctl_core::{AnyBitPattern, StructLayout};
 
+use super::{KVM_MSR_FILTER_MAX_RANGES, KVM_NR_INTERRUPTS};
+
 /// `struct kvm_regs`: the general-purpose registers, `rip` and `rflags`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
@@ -59,9 +61,6 @@ pub struct kvm_dtable {
     pub limit: u16,
     pub padding: [u16; 3],
 }
-
-/// `KVM_NR_INTERRUPTS`: the number of interrupt vectors in `kvm_sregs::interrupt_bitmap`.
-pub const KVM_NR_INTERRUPTS: usize = 256;
 
 /// `struct kvm_sregs`: segment, descriptor-table and control registers.
 #[repr(C)]
@@ -170,4 +169,123 @@ pub struct kvm_create_device {
     pub type_: u32,
     pub fd: u32,
     pub flags: u32,
+}
+
+/// `struct kvm_clock_data`, the payload of `KVM_GET_CLOCK` and `KVM_SET_CLOCK`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+pub struct kvm_clock_data {
+    pub clock: u64,
+    pub flags: u32,
+    pub pad0: u32,
+    pub realtime: u64,
+    pub host_tsc: u64,
+    pub pad: [u32; 4],
+}
+
+/// `struct kvm_enable_cap`, the payload of `KVM_ENABLE_CAP`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, AnyBitPattern, StructLayout)]
+pub struct kvm_enable_cap {
+    pub cap: u32,
+    pub flags: u32,
+    pub args: [u64; 4],
+    pub pad: [u8; 64],
+}
+
+impl Default for kvm_enable_cap {
+    fn default() -> Self {
+        ioctl_core::zeroed()
+    }
+}
+
+/// `struct kvm_dirty_log`, the payload of `KVM_GET_DIRTY_LOG`. `dirty_bitmap` is the
+/// address of a buffer that the kernel fills with one bit per page of the slot.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, StructLayout)]
+pub struct kvm_dirty_log {
+    pub slot: u32,
+    pub padding1: u32,
+    pub dirty_bitmap: u64,
+}
+
+/// `struct kvm_clear_dirty_log`, the payload of `KVM_CLEAR_DIRTY_LOG`. `dirty_bitmap` is
+/// the address of a bitmap that the kernel reads.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+pub struct kvm_clear_dirty_log {
+    pub slot: u32,
+    pub num_pages: u32,
+    pub first_page: u64,
+    pub dirty_bitmap: u64,
+}
+
+/// `struct kvm_msr_filter_range`: one range of `KVM_X86_SET_MSR_FILTER`. `bitmap` is the
+/// address of a bitmap that the kernel copies.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, StructLayout)]
+pub struct kvm_msr_filter_range {
+    pub flags: u32,
+    pub nmsrs: u32,
+    pub base: u32,
+    pub bitmap: u64,
+}
+
+/// `struct kvm_msr_filter`, the payload of `KVM_X86_SET_MSR_FILTER`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, StructLayout)]
+pub struct kvm_msr_filter {
+    pub flags: u32,
+    pub ranges: [kvm_msr_filter_range; KVM_MSR_FILTER_MAX_RANGES],
+}
+
+/// `struct kvm_coalesced_mmio_zone`, the payload of `KVM_REGISTER_COALESCED_MMIO`. The C
+/// header names the last field both `pad` and `pio` (a union).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+pub struct kvm_coalesced_mmio_zone {
+    pub addr: u64,
+    pub size: u32,
+    pub pio: u32,
+}
+
+/// `struct kvm_enc_region`, the payload of `KVM_MEMORY_ENCRYPT_REG_REGION` and
+/// `KVM_MEMORY_ENCRYPT_UNREG_REGION`: a range of host virtual addresses.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+pub struct kvm_enc_region {
+    pub addr: u64,
+    pub size: u64,
+}
+
+/// `struct kvm_device_attr`, the payload of the device-attribute ioctls. `addr` is the
+/// address of the attribute's value, whose size the attribute defines.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, StructLayout)]
+pub struct kvm_device_attr {
+    pub flags: u32,
+    pub group: u32,
+    pub attr: u64,
+    pub addr: u64,
+}
+
+/// `struct kvm_one_reg`, the payload of `KVM_GET_ONE_REG` and `KVM_SET_ONE_REG`. `addr` is
+/// the address of the register's value, whose size `id` encodes.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, StructLayout)]
+pub struct kvm_one_reg {
+    pub id: u64,
+    pub addr: u64,
+}
+
+/// `struct kvm_sev_cmd`, the payload of `KVM_MEMORY_ENCRYPT_OP` on AMD hosts: a `KVM_SEV_*`
+/// command id, the address of the command's payload, the firmware status and an fd of
+/// `/dev/sev`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+pub struct kvm_sev_cmd {
+    pub id: u32,
+    pub data: u64,
+    pub error: u32,
+    pub sev_fd: u32,
 }
