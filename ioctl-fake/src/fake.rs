@@ -172,8 +172,8 @@ impl FakeDevice {
         })
     }
 
-    /// Runs `code` on a new thread whose `ioctl` calls on the fake's descriptors are
-    /// answered by the script, and returns what `code` returned.
+    /// Runs `code` on a new thread whose `ioctl` calls on the fake's descriptors get the
+    /// script's responses, and returns what `code` returned.
     ///
     /// The thread installs a seccomp filter first; the calling thread serves the calls
     /// until `code` returns. A panic in `code` is resumed on the calling thread after the
@@ -202,7 +202,8 @@ impl FakeDevice {
                 let _signal = done.signal_on_drop();
                 match seccomp::install(program, require_wait_killable) {
                     Ok(listener) => {
-                        // The receiver waits for this message, so the send cannot fail.
+                        // The receiver lives until it received this message, so the send
+                        // cannot fail.
                         let _ = sender.send(Ok(listener));
                         Some(code())
                     }
@@ -220,7 +221,7 @@ impl FakeDevice {
                 Ok(Ok(listener)) => {
                     Supervisor::new(self, &listener).serve(done.fd.as_fd());
                     // Closing the listener makes any later notification of threads that
-                    // `code` started fail with ENOSYS instead of waiting for an answer.
+                    // `code` started fail with ENOSYS instead of waiting for a response.
                     drop(listener);
                     Ok(())
                 }
@@ -230,10 +231,12 @@ impl FakeDevice {
             (installed, Some(worker.join()))
         });
 
-        match joined {
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            Some(Ok(Some(value))) => Ok(value),
-            Some(Ok(None)) | None => Err(installed.expect_err("a thread that did not run `code` reported an error")),
+        match (installed, joined) {
+            (_, Some(Err(panic))) => std::panic::resume_unwind(panic),
+            (_, Some(Ok(Some(value)))) => Ok(value),
+            (Err(error), _) => Err(error),
+            // The caller thread runs `code` whenever it installed the filter.
+            (Ok(()), _) => Err(io::Error::other("the fake's caller thread ended without running the code")),
         }
     }
 

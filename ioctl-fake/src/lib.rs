@@ -37,7 +37,7 @@
 //!     .expect(KVM_CHECK_EXTENSION).with_value(0).returns(1);
 //! let mut fake = FakeDevice::new(script)?;
 //! let fd = fake.take_fd(Device::MAIN)?;
-//! // SAFETY: the fake answers each ioctl declared on `Kvm` as the script's declaration of
+//! // SAFETY: the fake serves each ioctl declared on `Kvm` as the script's declaration of
 //! // it states, and the script uses the same declarations as the code under test.
 //! let kvm = unsafe { Kvm::from_fd_unchecked(fd) };
 //!
@@ -165,9 +165,10 @@
 //!   fail.
 //! - Only the numbers that `take_fd` and returned devices hand out are intercepted: a
 //!   `dup` of a fake descriptor reaches the memfd, which rejects the request.
-//! - A signal to the dedicated thread while the supervisor handles its call is delivered
-//!   only after the reply, so a test that interrupts a faked call sees the scripted answer.
-//!   The script itself can return `EINTR` ([`Expect::fails`]).
+//! - On Linux 5.19 and later, a signal to the dedicated thread while the supervisor
+//!   handles its call is delivered only after the response, so a test that interrupts a
+//!   faked call sees the scripted result. The script itself can return `EINTR`
+//!   ([`Expect::fails`]).
 //! - Payloads with a flexible array member (`ioctl-core`'s `WriteFlex` and
 //!   `ReadWriteFlex`) cannot be scripted yet.
 

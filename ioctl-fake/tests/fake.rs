@@ -13,7 +13,8 @@ use std::ffi::c_ulong;
 use std::io::{self, Read as _, Write as _};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::panic::AssertUnwindSafe;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 
 use common::probe::Probe;
 use ioctl_core::{ioctl, AnyBitPattern, Handle, StructLayout};
@@ -688,6 +689,93 @@ fn reused_number_passes_to_kernel() {
     assert_eq!(calls.len(), 1);
     assert_eq!(calls[0].device, None);
     assert_eq!(calls[0].reply, Reply::PassedToKernel);
+}
+
+/// Counts SIGUSR1 deliveries for `signal_waits_for_response`, the only test that sends one.
+static SIGNALS: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn count_signal(_signal: libc::c_int) {
+    SIGNALS.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn signal_waits_for_response() {
+    // SAFETY: the handler only increments an atomic, which is async-signal-safe. Without
+    // SA_RESTART, a signal that ended the wait would fail the call with EINTR.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = count_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        assert_eq!(libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()), 0);
+    }
+    let caller = Arc::new(AtomicI32::new(0));
+    let target = Arc::clone(&caller);
+    let script = Script::new()
+        .expect(KVM_MEMORY_ENCRYPT_OP)
+        .with_input(move |_| {
+            // The supervisor holds the call now; signal its thread before responding.
+            // SAFETY: tgkill sends SIGUSR1, which has a handler, to one thread of this process.
+            let sent = unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), target.load(Ordering::SeqCst), libc::SIGUSR1) };
+            sent == 0
+        })
+        .updates(|cmd| cmd.error = 7)
+        .succeeds();
+    let mut fake = FakeDevice::new(script).unwrap();
+    let vm: Vm = take(&mut fake, Device::MAIN);
+
+    let (result, cmd, signals) = fake
+        .run(|| {
+            // SAFETY: gettid takes no arguments.
+            caller.store(unsafe { libc::syscall(libc::SYS_gettid) } as i32, Ordering::SeqCst);
+            let mut cmd = kvm_sev_cmd::default();
+            let result = KVM_MEMORY_ENCRYPT_OP.call(&vm, &mut cmd);
+            (result, cmd, SIGNALS.load(Ordering::SeqCst))
+        })
+        .unwrap();
+
+    result.expect("the signal waits until the fake responded");
+    assert_eq!(cmd.error, 7, "the reply was written before the call returned");
+    assert_eq!(signals, 1, "the handler ran when the call returned");
+    fake.finish().unwrap();
+}
+
+#[test]
+fn forked_child_served() {
+    let regs = regs_sample();
+    let script = Script::new().expect(KVM_GET_REGS).writes(&regs).succeeds();
+    let mut fake = FakeDevice::new(script).unwrap();
+    let vcpu: Vcpu = take(&mut fake, Device::MAIN);
+    let fd = vcpu.as_raw_fd();
+    let request = KVM_GET_REGS.request() as c_ulong;
+
+    let status = fake
+        .run(|| {
+            // SAFETY: the child issues only system calls and `_exit`, which are
+            // async-signal-safe in the child of a multithreaded process.
+            let pid = unsafe { libc::fork() };
+            if pid == 0 {
+                let mut buffer = [0u64; 18];
+                // SAFETY: `buffer` has the size of `struct kvm_regs`, which the request writes.
+                let ret = unsafe { libc::syscall(libc::SYS_ioctl, fd, request, buffer.as_mut_ptr()) };
+                let code = match (ret, buffer[16]) {
+                    (0, 0x1000) => 0,
+                    (0, _) => 2,
+                    _ => 1,
+                };
+                // SAFETY: ends the child without running the parent's destructors.
+                unsafe { libc::_exit(code) };
+            }
+            assert!(pid > 0, "fork failed: {}", io::Error::last_os_error());
+            let mut status = 0;
+            // SAFETY: waits for the child forked above; `status` is writable.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            status
+        })
+        .unwrap();
+
+    assert!(libc::WIFEXITED(status), "status {status:#x}");
+    assert_eq!(libc::WEXITSTATUS(status), 0, "1: the call failed, 2: rip was not written");
+    let calls = fake.finish().unwrap();
+    assert_eq!(calls[0].device, Some(Device::MAIN), "identified through /proc/PID/fd");
 }
 
 #[test]
