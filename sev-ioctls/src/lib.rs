@@ -32,6 +32,8 @@
 #[cfg(target_arch = "x86_64")]
 pub mod kvm;
 #[cfg(target_arch = "x86_64")]
+pub mod sev;
+#[cfg(target_arch = "x86_64")]
 pub mod tables;
 
 /// Compiles the examples of the workspace README as doc tests.

@@ -167,17 +167,38 @@ pub(crate) const fn concat<T: Copy, const N: usize>(parts: &[&[T]]) -> [T; N] {
 }
 
 /// The UAPI headers that the verified tables are checked against.
-pub const HEADERS: &[&str] = &["linux/kvm.h"];
+pub const HEADERS: &[&str] = &["linux/kvm.h", "linux/psp-sev.h", "linux/sev-guest.h"];
 
 /// Every ioctl table whose entries the installed headers define.
-pub const IOCTLS: &[&[IoctlInfo]] = &[crate::kvm::KVM_IOCTLS];
+pub const IOCTLS: &[&[IoctlInfo]] =
+    &[crate::kvm::KVM_IOCTLS, crate::sev::SEV_IOCTLS, crate::sev::SNP_GUEST_IOCTLS];
 
 /// Every sub-command table whose entries the installed headers define.
-pub const SUB_COMMANDS: &[&[SubCommand]] = &[];
+pub const SUB_COMMANDS: &[&[SubCommand]] = &[crate::sev::SEV_COMMANDS, crate::sev::KVM_SEV_COMMANDS];
 
 /// Every constant table whose entries the installed headers define.
-pub const CONSTANTS: &[&[Constant]] =
-    &[crate::kvm::KVM_CONSTANTS, crate::kvm::KVM_CAP_CONSTANTS, crate::kvm::KVM_XEN_CONSTANTS];
+pub const CONSTANTS: &[&[Constant]] = &[
+    crate::kvm::KVM_CONSTANTS,
+    crate::kvm::KVM_CAP_CONSTANTS,
+    crate::kvm::KVM_XEN_CONSTANTS,
+    crate::sev::SEV_STATUS_CONSTANTS,
+    crate::sev::SEV_CONSTANTS,
+    crate::sev::SNP_GUEST_CONSTANTS,
+];
 
 /// Every payload layout table whose types the installed headers define.
-pub const LAYOUTS: &[&[CLayout]] = &[crate::kvm::PAYLOAD_LAYOUTS];
+pub const LAYOUTS: &[&[CLayout]] = &[crate::kvm::PAYLOAD_LAYOUTS, crate::sev::PAYLOAD_LAYOUTS];
+
+/// Ioctls newer than the installed headers, from the kernel documentation.
+pub const UNVERIFIED_IOCTLS: &[&[IoctlInfo]] = &[crate::kvm::KVM_UNVERIFIED_IOCTLS];
+
+/// Sub-commands newer than the installed headers, from the kernel documentation.
+pub const UNVERIFIED_SUB_COMMANDS: &[&[SubCommand]] = &[crate::sev::snp::SEV_UNVERIFIED_COMMANDS];
+
+/// Constants newer than the installed headers, from the kernel documentation.
+pub const UNVERIFIED_CONSTANTS: &[&[Constant]] =
+    &[crate::kvm::KVM_UNVERIFIED_CONSTANTS, crate::sev::SEV_UNVERIFIED_STATUS_CONSTANTS];
+
+/// Payload layouts newer than the installed headers, from the kernel documentation.
+pub const UNVERIFIED_LAYOUTS: &[&[CLayout]] =
+    &[crate::kvm::KVM_UNVERIFIED_LAYOUTS, crate::sev::snp::SEV_UNVERIFIED_LAYOUTS];
