@@ -70,7 +70,7 @@
 //!    the payload, which it reads from the caller with `process_vm_readv`;
 //! 3. confirms with `SECCOMP_IOCTL_NOTIF_ID_VALID` that the call still waits, then writes
 //!    the scripted reply bytes into the caller with `process_vm_writev`;
-//! 4. answers with `SECCOMP_IOCTL_NOTIF_SEND` (a return value or an error number), or, for
+//! 4. responds with `SECCOMP_IOCTL_NOTIF_SEND` (a return value or an error number), or, for
 //!    a reply that returns a descriptor, with `SECCOMP_IOCTL_NOTIF_ADDFD` and
 //!    `SECCOMP_ADDFD_FLAG_SEND`.
 //!
@@ -88,14 +88,16 @@
 //!
 //! - an `LD_PRELOAD` interposer of the C library's `ioctl` misses inline system calls,
 //!   which `ioctl-core` issues on x86_64 and aarch64;
-//! - `ptrace` needs a separate tracer process, stops the whole thread on every system call
-//!   and conflicts with debuggers;
+//! - `ptrace` cannot trace a thread of its own process, so it needs a tracer process, and
+//!   a traced thread cannot also run under a debugger or `strace`;
 //! - a CUSE character device needs `/dev/cuse`, root and a device node, and serves every
 //!   thread of the system;
 //! - a trait with a mock implementation changes the code under test.
 //!
-//! Where it fits less well: every faked call takes two context switches (about as slow as
-//! a pipe round trip), and the limits below apply.
+//! Where it fits less well: every faked call switches to the supervisor thread and back.
+//! A loop of 20,000 faked calls took about 15 µs per call (release build, 2-core AMD EPYC
+//! virtual machine, Linux 6.18), where a real ioctl that the kernel rejects took 0.2 µs.
+//! The limits below also apply.
 //!
 //! # Typed handles
 //!
@@ -105,7 +107,7 @@
 //! the descriptor is of the handle's kind: each ioctl declared on the handle is served as
 //! its declaration states. For a fake descriptor, the safety comment relies on this:
 //!
-//! - within `run`, the script answers each scripted request as the `Ioctl` that the script
+//! - within `run`, the script serves each scripted request as the `Ioctl` that the script
 //!   was built from declares it: the fake writes at most that declaration's payload size,
 //!   and writes nothing for `write`, `none` and by-value arguments. This holds when the
 //!   script is built from the same declarations as the code under test (or ones with the
@@ -145,24 +147,24 @@
 //! `EINTR` to the caller whose buffer is then gone). A script that writes memory therefore
 //! needs `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux 5.19): once the supervisor has
 //! received a call, only a fatal signal ends it. On an older kernel `run` returns an error
-//! for such a script; scripts that only return values or errors run from Linux 5.5 on.
+//! for such a script, and scripts that only return values or errors still run.
 //!
 //! # Limits
 //!
 //! - Linux only, on x86_64 and little-endian aarch64; other targets get an `Unsupported`
-//!   error. Faking needs Linux 5.5 (user notification came in 5.0,
-//!   `SECCOMP_USER_NOTIF_FLAG_CONTINUE` in 5.5), 5.9 for replies that return a descriptor
-//!   and 5.19 for replies that write memory. The aarch64 filter is built but has not run
-//!   on aarch64 hardware.
+//!   error. Faking needs Linux 5.0 (user notification). Passing a reused descriptor number
+//!   to the kernel needs 5.5 (`SECCOMP_USER_NOTIF_FLAG_CONTINUE`; before it, such a call
+//!   fails with `EBADF`), replies that return a descriptor need 5.9, and replies that
+//!   write memory need 5.19. Only Linux 6.18 on x86_64 was tested.
+//!   NOTE: the aarch64 filter is built and its program unit-tested, but it has never run.
 //! - A seccomp filter cannot be removed from a thread, so the code under test runs on a
 //!   dedicated thread, which ends with `run`. Thread-local state of the calling thread is
 //!   not visible to it. Threads that the code starts inherit the filter; their calls after
 //!   `run` returned fail with `ENOSYS`.
 //! - `run` cannot nest inside another fake's `run`, nor run under a supervisor that
 //!   already uses seccomp user notification for the process (the kernel allows one
-//!   listener in a thread's filter chain; `EBUSY`). A seccomp policy that forbids
-//!   `seccomp(2)`, such as the default profile of some container runtimes, makes `run`
-//!   fail.
+//!   listener in a thread's filter chain; `EBUSY`). A seccomp policy or security module
+//!   that forbids `seccomp(2)` makes `run` fail.
 //! - Only the numbers that `take_fd` and returned devices hand out are intercepted: a
 //!   `dup` of a fake descriptor reaches the memfd, which rejects the request.
 //! - On Linux 5.19 and later, a signal to the dedicated thread while the supervisor

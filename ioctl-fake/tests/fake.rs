@@ -228,6 +228,7 @@ fn write_ioctl_wrong_input_rejected() {
     let problem = error.problems().next().expect("the call is a problem").problem().unwrap().to_string();
     assert!(problem.contains("rip: 8192"), "{problem}");
     assert!(problem.contains("expected"), "{problem}");
+    assert_eq!(error.calls()[0].input_as::<kvm_regs>(), other, "the record keeps what was sent");
     assert_eq!(error.unmet().len(), 1, "{error}");
 }
 
@@ -302,6 +303,29 @@ fn reply_bounded_by_payload_type() {
     assert_eq!(guarded.payload, reply);
     assert_eq!(guarded.guard, [0x5A; 16], "nothing is written after the payload");
     fake.finish().unwrap();
+}
+
+#[test]
+fn unwritable_argument_reported() {
+    let script = Script::new().expect(KVM_GET_REGS).writes(&regs_sample()).succeeds();
+    let mut fake = FakeDevice::new(script).unwrap();
+    let vcpu: Vcpu = take(&mut fake, Device::MAIN);
+
+    let ret = fake
+        .run(|| {
+            // SAFETY: a null argument makes the kernel fail the copy; nothing is written.
+            let ret = unsafe { libc::ioctl(vcpu.as_raw_fd(), KVM_GET_REGS.request() as _, std::ptr::null_mut::<u8>()) };
+            (ret, io::Error::last_os_error().raw_os_error())
+        })
+        .unwrap();
+
+    assert_eq!(ret, (-1, Some(libc::EFAULT)), "as from a driver whose copy failed");
+    let error = fake.finish().unwrap_err();
+    let reply = &error.calls()[0].reply;
+    assert!(
+        matches!(reply, Reply::Undelivered { errno: Some(libc::EFAULT), reason } if reason.contains("cannot write the 144-byte reply at 0x0")),
+        "{reply:?}"
+    );
 }
 
 #[test]
@@ -712,7 +736,7 @@ fn signal_waits_for_response() {
     let script = Script::new()
         .expect(KVM_MEMORY_ENCRYPT_OP)
         .with_input(move |_| {
-            // The supervisor holds the call now; signal its thread before responding.
+            // The supervisor has received the call; signal its thread before responding.
             // SAFETY: tgkill sends SIGUSR1, which has a handler, to one thread of this process.
             let sent = unsafe { libc::syscall(libc::SYS_tgkill, libc::getpid(), target.load(Ordering::SeqCst), libc::SIGUSR1) };
             sent == 0
@@ -808,6 +832,25 @@ fn code_panic_resumes_and_fake_continues() {
     assert_eq!(panic.downcast_ref::<&str>(), Some(&"code under test failed"));
     assert_eq!(fake.run(|| KVM_GET_API_VERSION.call(&kvm)).unwrap().unwrap(), 12);
     fake.finish().unwrap();
+}
+
+#[test]
+fn nested_run_rejected() {
+    let mut outer = FakeDevice::new(Script::new()).unwrap();
+
+    let error = outer
+        .run(|| {
+            let mut inner = FakeDevice::new(Script::new())?;
+            inner.run(|| ())
+        })
+        .unwrap()
+        .unwrap_err();
+
+    assert_eq!(error.raw_os_error(), None, "the error carries a message: {error:?}");
+    assert_eq!(error.kind(), io::ErrorKind::ResourceBusy);
+    let message = error.to_string();
+    assert!(message.contains("cannot run inside another fake's `run`"), "{message}");
+    outer.finish().unwrap();
 }
 
 #[test]
