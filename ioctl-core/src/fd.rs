@@ -3,7 +3,8 @@
 use std::ffi::CString;
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd};
+use std::marker::PhantomData;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 /// The fd kind of an ioctl that applies to any file descriptor, such as `FIONREAD`.
 ///
@@ -24,12 +25,49 @@ pub enum AnyFd {}
 #[diagnostic::on_unimplemented(
     message = "this ioctl applies to `{K}` file descriptors, not to `{Self}`",
     label = "expected a `{K}` handle",
-    note = "ioctls declared `on {K}` take a `&{K}`; a raw integer fd is never accepted, and an `OwnedFd` becomes a `{K}` only through `{K}::from_fd_unchecked`"
+    note = "pass a reference to the handle the ioctl is declared `on`, or, for an ioctl declared without `on`, any `AsFd` value such as a `File`; a raw integer fd is never accepted"
 )]
 pub unsafe trait Target<K: ?Sized>: AsFd {}
 
 // SAFETY: an ioctl declared for any fd makes no assumption about the file.
 unsafe impl<T: AsFd + ?Sized> Target<AnyFd> for T {}
+
+/// The descriptor inside a handle `H` declared with `fd H;`.
+///
+/// The handle's field has this type rather than `OwnedFd`, so that even code in the
+/// module that declares `H` cannot build one from an arbitrary descriptor without
+/// `unsafe`, nor move the descriptor of one kind of handle into another.
+pub struct HandleFd<H> {
+    fd: OwnedFd,
+    marker: PhantomData<fn() -> H>,
+}
+
+impl<H> HandleFd<H> {
+    /// Wraps `fd` as the descriptor of a handle `H`.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must be a descriptor of the kind that `H` names; see
+    /// [`Handle::from_fd_unchecked`].
+    pub unsafe fn new(fd: OwnedFd) -> HandleFd<H> {
+        HandleFd { fd, marker: PhantomData }
+    }
+
+    /// Borrows the descriptor.
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// Returns the descriptor number.
+    pub fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+
+    /// Returns the descriptor, which stops being a handle's.
+    pub fn into_owned(self) -> OwnedFd {
+        self.fd
+    }
+}
 
 /// A typed handle that owns a file descriptor of one kind, declared with `fd Name;` in
 /// `ioctl!`.
@@ -39,6 +77,11 @@ unsafe impl<T: AsFd + ?Sized> Target<AnyFd> for T {}
 /// By implementing this trait you guarantee that every value of `Self` owns a descriptor
 /// of the kind that `Self` names, and that [`from_fd_unchecked`](Handle::from_fd_unchecked)
 /// is the only way to build one from an arbitrary fd.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a handle declared with `fd {Self};`",
+    label = "not a typed handle",
+    note = "write `-> fd` for an `OwnedFd`, `-> count` for a number, or declare the handle with `fd {Self};` in an `ioctl!` invocation"
+)]
 pub unsafe trait Handle: AsFd + Into<OwnedFd> + Sized {
     /// The handle's name, used in messages.
     const NAME: &'static str;

@@ -45,6 +45,11 @@ mod sealed {
 ///
 /// Signed values are sign-extended to `unsigned long` and unsigned values zero-extended,
 /// as a C cast `(unsigned long)value` does.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be passed by value to an ioctl",
+    label = "not an integer type",
+    note = "use an integer such as `c_ulong`, `c_int` or `u32`; pass a struct as a payload `=> Type`"
+)]
 pub trait IntArg: Copy + sealed::Sealed {
     /// Converts the value to the register-sized argument.
     fn to_arg(self) -> c_ulong;

@@ -141,7 +141,7 @@ pub mod __private {
     pub use crate::info::{ArgumentKind, FieldInfo, IoctlInfo, StructLayout};
     pub use core::mem::{align_of, offset_of};
     pub use core::option::Option;
-    pub use crate::fd::{open_device, AnyFd, Handle, Target};
+    pub use crate::fd::{open_device, AnyFd, Handle, HandleFd, Target};
     pub use crate::flex::{FlexHeader, ReadWriteFlex, WriteFlex};
     pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Retry, Value, Write};
     pub use crate::pod::AnyBitPattern;
@@ -151,20 +151,117 @@ pub mod __private {
     pub use std::io;
     pub use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
+    pub use crate::ret::Return;
+
     /// Fails to compile, with an error on `T`, unless `T` is valid for every bit pattern.
     pub const fn assert_any_bit_pattern<T: AnyBitPattern>() {}
 
-    /// Fails to compile, with an error on `T`, unless `T` can be passed by value.
-    pub const fn assert_int_arg<T: crate::IntArg>() {}
+    /// How a declaration gives its request number.
+    pub enum Spec {
+        /// A complete number (`raw`).
+        Raw(u32),
+        /// Fields to encode; `size: None` means the size of the payload or value type.
+        Encoded {
+            /// The direction bits.
+            direction: Direction,
+            /// The group.
+            group: u8,
+            /// The number within the group.
+            number: u8,
+            /// The encoded size, when it is not the argument type's.
+            size: Option<usize>,
+        },
+    }
 
-    /// Fails to compile, with an error on `H`, unless `H` heads a flexible array payload.
-    pub const fn assert_flex_header<H: FlexHeader>() {}
+    const fn resolve<T>(spec: Spec) -> u32 {
+        match spec {
+            Spec::Raw(request) => request,
+            Spec::Encoded { direction, group, number, size } => {
+                let size = match size {
+                    Some(size) => size,
+                    None => size_of::<T>(),
+                };
+                Layout::NATIVE.request(direction, group, number, size)
+            }
+        }
+    }
 
-    /// Fails to compile, with an error on `H`, unless `H` is a typed handle.
-    pub const fn assert_handle<H: Handle>() {}
+    // The constructors below carry the bounds of each argument kind, so that a bad payload
+    // type fails where it is declared, and the expansion names each type only once.
 
-    /// Computes a request number in the target's layout.
-    pub const fn request(direction: Direction, group: u8, number: u8, size: usize) -> u32 {
-        Layout::NATIVE.request(direction, group, number, size)
+    /// Declares an ioctl without argument.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn none<K: ?Sized, R>(spec: Spec) -> Ioctl<K, NoArg, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<()>(spec)) }
+    }
+
+    /// Declares an ioctl whose kernel writes a `T`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn read<K: ?Sized, T: AnyBitPattern, R>(spec: Spec) -> Ioctl<K, Read<T>, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<T>(spec)) }
+    }
+
+    /// Declares an ioctl whose kernel reads a `T`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn write<K: ?Sized, T, R>(spec: Spec) -> Ioctl<K, Write<T>, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<T>(spec)) }
+    }
+
+    /// Declares an ioctl whose kernel reads and writes a `T`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn read_write<K: ?Sized, T: AnyBitPattern, R>(spec: Spec) -> Ioctl<K, ReadWrite<T>, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<T>(spec)) }
+    }
+
+    /// Declares an ioctl that takes an integer `T` by value.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn value<K: ?Sized, T: crate::IntArg, R>(spec: Spec) -> Ioctl<K, Value<T>, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<T>(spec)) }
+    }
+
+    /// Declares an ioctl whose kernel reads a header `H` and its flexible array.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn write_flex<K: ?Sized, H: FlexHeader, R>(spec: Spec) -> Ioctl<K, WriteFlex<H>, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<H>(spec)) }
+    }
+
+    /// Declares an ioctl whose kernel reads and writes a header `H` and its flexible array.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Ioctl::new`].
+    pub const unsafe fn read_write_flex<K: ?Sized, H: FlexHeader, R>(spec: Spec) -> Ioctl<K, ReadWriteFlex<H>, R> {
+        // SAFETY: the caller upholds `Ioctl::new`'s contract.
+        unsafe { Ioctl::new(resolve::<H>(spec)) }
+    }
+
+    /// Returns `ioctl` unchanged; fails to compile unless `R` is a return policy, which
+    /// for `Typed<H>` requires `H` to be a handle.
+    pub const fn returning<K: ?Sized, A, R: Return>(ioctl: Ioctl<K, A, R>) -> Ioctl<K, A, R> {
+        ioctl
     }
 }

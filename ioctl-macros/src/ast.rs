@@ -8,6 +8,9 @@ use syn::{Attribute, Ident, Lit, LitStr, Token, Type, Visibility};
 pub struct Block {
     pub unsafe_token: Token![unsafe],
     pub statements: Vec<Statement>,
+    /// Whether a `group` statement failed to parse; items then get no "needs a group"
+    /// error on top of that statement's own.
+    pub group_attempted: bool,
 }
 
 pub enum Statement {
@@ -43,6 +46,13 @@ pub struct FdDecl {
 pub struct Literal {
     pub minus: Option<Token![-]>,
     pub lit: Lit,
+}
+
+impl quote::ToTokens for Literal {
+    fn to_tokens(&self, tokens: &mut proc_macro2::TokenStream) {
+        self.minus.to_tokens(tokens);
+        self.lit.to_tokens(tokens);
+    }
 }
 
 impl Literal {

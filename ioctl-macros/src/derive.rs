@@ -84,6 +84,26 @@ pub fn any_bit_pattern(input: &DeriveInput) -> syn::Result<TokenStream> {
         }
     });
 
+    // A non-generic type checks each field with its own assertion, spanned on the field's
+    // type; bounds on concrete types in a where clause would add a note about the unstable
+    // `trivial_bounds` feature to every error.
+    if input.generics.params.is_empty() {
+        let assertions = fields.iter().map(|field| {
+            let ty = &field.ty;
+            quote_spanned! {ty.span()=>
+                const _: () = ::ioctl_core::__private::assert_any_bit_pattern::<#ty>();
+            }
+        });
+        return Ok(quote! {
+            #(#assertions)*
+
+            // SAFETY: the type is `repr(C)`, `repr(C, packed)` or `repr(transparent)` (checked
+            // by the derive), and the assertions above require every field to be valid for
+            // every bit pattern, so the whole value is too.
+            unsafe impl ::ioctl_core::__private::AnyBitPattern for #name {}
+        });
+    }
+
     let (impl_generics, type_generics, where_clause) = input.generics.split_for_impl();
     let predicates = where_clause.map(|clause| &clause.predicates);
     let comma = predicates.filter(|p| !p.empty_or_trailing()).map(|_| quote!(,));

@@ -150,6 +150,9 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
             #[doc = #doc]
             pub fn open() -> ::std::io::Result<Self> {
                 let fd = ::ioctl_core::__private::open_device(#path)?;
+                // SAFETY: `fd` was just opened from the device path that the declaration
+                // names for this handle kind.
+                let fd = unsafe { ::ioctl_core::__private::HandleFd::new(fd) };
                 ::core::result::Result::Ok(#name { fd })
             }
         }
@@ -163,7 +166,7 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
         #(#attrs)*
         #[doc = #kind_doc]
         #vis struct #name {
-            fd: ::ioctl_core::__private::OwnedFd,
+            fd: ::ioctl_core::__private::HandleFd<#name>,
         }
 
         #(#cfgs)*
@@ -178,35 +181,36 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
             /// will be sent to `fd`, and a file of another driver may interpret those request
             /// numbers differently and write memory the declaration does not expect.
             pub unsafe fn from_fd_unchecked(fd: ::ioctl_core::__private::OwnedFd) -> Self {
-                #name { fd }
+                // SAFETY: the caller guarantees that `fd` is of this handle's kind.
+                #name { fd: unsafe { ::ioctl_core::__private::HandleFd::new(fd) } }
             }
         }
 
         #(#cfgs)*
         impl ::ioctl_core::__private::AsFd for #name {
             fn as_fd(&self) -> ::ioctl_core::__private::BorrowedFd<'_> {
-                ::ioctl_core::__private::AsFd::as_fd(&self.fd)
+                self.fd.as_fd()
             }
         }
 
         #(#cfgs)*
         impl ::ioctl_core::__private::AsRawFd for #name {
             fn as_raw_fd(&self) -> ::ioctl_core::__private::RawFd {
-                ::ioctl_core::__private::AsRawFd::as_raw_fd(&self.fd)
+                self.fd.as_raw_fd()
             }
         }
 
         #(#cfgs)*
         impl ::core::convert::From<#name> for ::ioctl_core::__private::OwnedFd {
             fn from(handle: #name) -> Self {
-                handle.fd
+                handle.fd.into_owned()
             }
         }
 
         #(#cfgs)*
         impl ::ioctl_core::__private::fmt::Debug for #name {
             fn fmt(&self, f: &mut ::ioctl_core::__private::fmt::Formatter<'_>) -> ::ioctl_core::__private::fmt::Result {
-                f.debug_tuple(#name_text).field(&::ioctl_core::__private::AsRawFd::as_raw_fd(&self.fd)).finish()
+                f.debug_tuple(#name_text).field(&self.fd.as_raw_fd()).finish()
             }
         }
 
@@ -221,7 +225,8 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
             const NAME: &'static str = #name_text;
 
             unsafe fn from_fd_unchecked(fd: ::ioctl_core::__private::OwnedFd) -> Self {
-                #name { fd }
+                // SAFETY: the caller guarantees that `fd` is of this handle's kind.
+                #name { fd: unsafe { ::ioctl_core::__private::HandleFd::new(fd) } }
             }
         }
     }
@@ -236,40 +241,54 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
         None => quote!(#private::AnyFd),
     };
 
-    let (argument, assertion) = match plan.argument {
-        Argument::None => (quote!(#private::NoArg), None),
-        Argument::Read(ty) => (quote!(#private::Read<#ty>), Some(assert_bits(ty))),
-        Argument::ReadWrite(ty) => (quote!(#private::ReadWrite<#ty>), Some(assert_bits(ty))),
-        Argument::Write(ty) => (quote!(#private::Write<#ty>), None),
-        Argument::WriteFlex(ty) => (quote!(#private::WriteFlex<#ty>), Some(assert_flex(ty))),
-        Argument::ReadWriteFlex(ty) => (quote!(#private::ReadWriteFlex<#ty>), Some(assert_flex(ty))),
-        Argument::Value(ty) => (
-            quote!(#private::Value<#ty>),
-            Some(quote_spanned!(ty.span()=> const _: () = #private::assert_int_arg::<#ty>();)),
-        ),
+    // Each argument kind has a constructor that carries its bounds; the call is spanned on
+    // the payload type so that a type without the property is the token in the error.
+    let (argument, constructor, argument_span) = match plan.argument {
+        Argument::None => (quote!(#private::NoArg), "none", name.span()),
+        Argument::Read(ty) => (quote!(#private::Read<#ty>), "read", ty.span()),
+        Argument::ReadWrite(ty) => (quote!(#private::ReadWrite<#ty>), "read_write", ty.span()),
+        Argument::Write(ty) => (quote!(#private::Write<#ty>), "write", ty.span()),
+        Argument::WriteFlex(ty) => (quote!(#private::WriteFlex<#ty>), "write_flex", ty.span()),
+        Argument::ReadWriteFlex(ty) => (quote!(#private::ReadWriteFlex<#ty>), "read_write_flex", ty.span()),
+        Argument::Value(ty) => (quote!(#private::Value<#ty>), "value", ty.span()),
     };
+    let constructor = format_ident!("{}", constructor);
 
-    let (ret, ret_assertion) = match plan.decl.ret.as_ref().map(|(_, kind)| kind) {
+    let (ret, ret_span) = match plan.decl.ret.as_ref().map(|(_, kind)| kind) {
         Some(ReturnKind::Count) => (quote!(#private::Count), None),
         Some(ReturnKind::Zero) => (quote!(#private::Zero), None),
         Some(ReturnKind::Fd) => (quote!(#private::Fd), None),
-        Some(ReturnKind::Handle(ty)) => (
-            quote!(#private::Typed<#ty>),
-            Some(quote_spanned!(ty.span()=> const _: () = #private::assert_handle::<#ty>();)),
-        ),
+        Some(ReturnKind::Handle(ty)) => (quote!(#private::Typed<#ty>), Some(ty.span())),
         None if plan.decl.dir.dir == Dir::Read && plan.decl.acts_as.is_none() => (quote!(#private::Zero), None),
         None => (quote!(#private::Count), None),
     };
 
-    let request = match &plan.request {
-        Request::Raw(value) => quote!(#value),
-        Request::Encoded { group, number, size_type } => {
-            let direction = direction_ident(plan.decl.dir.dir);
-            let size = match size_type {
-                Some(ty) => quote_spanned!(ty.span()=> #private::size_of::<#ty>()),
-                None => quote!(0),
+    // Every token of the call carries the payload type's span: a span joined from tokens of
+    // different origins would widen an error about the type to the whole invocation.
+    let private = quote_spanned!(argument_span=> ::ioctl_core::__private);
+    let spec = match &plan.request {
+        Request::Raw(value) => {
+            let value = spanned_literal(proc_macro2::Literal::u32_suffixed(*value), argument_span);
+            quote_spanned!(argument_span=> #private::Spec::Raw(#value))
+        }
+        Request::Encoded { group, number, .. } => {
+            let mut direction = direction_ident(plan.decl.dir.dir);
+            direction.set_span(argument_span);
+            let group = spanned_literal(proc_macro2::Literal::u8_suffixed(*group), argument_span);
+            let number = spanned_literal(proc_macro2::Literal::u8_suffixed(*number), argument_span);
+            let size = match (&plan.decl.size, plan.decl.dir.dir) {
+                (_, Dir::None) => quote_spanned!(argument_span=> #private::Option::Some(0)),
+                (Some((_, ty)), _) => quote_spanned!(ty.span()=> #private::Option::Some(#private::size_of::<#ty>())),
+                (None, _) => quote_spanned!(argument_span=> #private::Option::None),
             };
-            quote!(#private::request(#private::Direction::#direction, #group, #number, #size))
+            quote_spanned! {argument_span=>
+                #private::Spec::Encoded {
+                    direction: #private::Direction::#direction,
+                    group: #group,
+                    number: #number,
+                    size: #size,
+                }
+            }
         }
     };
 
@@ -280,20 +299,35 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     // lint skips, so `#![forbid(unsafe_code)]` would not reject the declaration. Clippy
     // 0.1.95 then checks the block as user code but misses the invocation's `// SAFETY:`
     // comment for items inside a module, so the item allows `undocumented_unsafe_blocks`.
-    let unsafe_block = quote_spanned!(unsafe_span=> unsafe { #private::Ioctl::new(#request) });
+    let construct = quote_spanned!(argument_span=> ::ioctl_core::__private::#constructor(#spec));
+    let unsafe_block = quote_spanned!(unsafe_span=> unsafe { #construct });
+    let checked = match ret_span {
+        // The argument of `returning` is a name spanned on the handle type, because the
+        // compiler reports an unsatisfied bound at the argument expression.
+        Some(span) => {
+            let declared = proc_macro2::Ident::new("declared", span);
+            quote_spanned!(span=> {
+                let #declared = #unsafe_block;
+                ::ioctl_core::__private::returning(#declared)
+            })
+        }
+        None => unsafe_block,
+    };
 
     quote! {
         #(#attrs)*
         #[doc = #docs]
         #[allow(clippy::undocumented_unsafe_blocks)]
-        #vis const #name: #private::Ioctl<#kind, #argument, #ret> = {
-            #assertion
-            #ret_assertion
+        #vis const #name: #private::Ioctl<#kind, #argument, #ret> =
             // SAFETY: the `unsafe` block of the `ioctl!` invocation asserts that this
             // declaration matches the kernel's definition.
-            #unsafe_block #retry
-        };
+            #checked #retry;
     }
+}
+
+fn spanned_literal(mut literal: proc_macro2::Literal, span: Span) -> proc_macro2::Literal {
+    literal.set_span(span);
+    literal
 }
 
 /// Returns the `Retry` value of a `retry` clause, or `None` without one.
@@ -304,14 +338,6 @@ fn retry_tokens(decl: &IoctlDecl) -> Option<TokenStream> {
         quote!(::ioctl_core::__private::Retry::#flag)
     });
     Some(quote!(::ioctl_core::__private::Retry::NEVER #(.and(#flags))*))
-}
-
-fn assert_flex(ty: &Type) -> TokenStream {
-    quote_spanned!(ty.span()=> const _: () = ::ioctl_core::__private::assert_flex_header::<#ty>();)
-}
-
-fn assert_bits(ty: &Type) -> TokenStream {
-    quote_spanned!(ty.span()=> const _: () = ::ioctl_core::__private::assert_any_bit_pattern::<#ty>();)
 }
 
 fn type_text(ty: &Type) -> String {

@@ -71,6 +71,7 @@ pub fn parse_block(input: TokenStream) -> Result<(Block, Vec<Error>), Error> {
     }
 
     let mut statements = Vec::new();
+    let mut group_attempted = false;
     for chunk in split_statements(body.stream()) {
         let Chunk { tokens, terminated, last_span } = chunk;
         if !terminated {
@@ -80,13 +81,17 @@ pub fn parse_block(input: TokenStream) -> Result<(Block, Vec<Error>), Error> {
             ));
             continue;
         }
+        let starts_with_group = first_keyword(&tokens).is_some_and(|ident| ident == "group");
         match parse_statement.parse2(tokens) {
             Ok(statement) => statements.push(statement),
-            Err(error) => errors.push(error),
+            Err(error) => {
+                group_attempted |= starts_with_group;
+                errors.push(error);
+            }
         }
     }
 
-    Ok((Block { unsafe_token, statements }, errors))
+    Ok((Block { unsafe_token, statements, group_attempted }, errors))
 }
 
 fn missing_unsafe(span: Span) -> Error {
@@ -94,6 +99,14 @@ fn missing_unsafe(span: Span) -> Error {
         span,
         "ioctl declarations must be inside `unsafe { ... }`, because the compiler cannot check them against the kernel; write `ioctl! { unsafe { ... } }` after checking each line against the kernel's header",
     )
+}
+
+/// Returns the first identifier of a statement after its attributes and `pub(...)`.
+fn first_keyword(tokens: &TokenStream) -> Option<proc_macro2::Ident> {
+    tokens.clone().into_iter().find_map(|tree| match tree {
+        TokenTree::Ident(ident) if ident != "pub" => Some(ident),
+        _ => None,
+    })
 }
 
 struct Chunk {

@@ -58,18 +58,28 @@ impl Errors {
     fn push(&mut self, span: Span, message: impl std::fmt::Display) {
         self.0.push(Error::new(span, message));
     }
+
+    /// Adds an error that covers all of `tokens`, such as both `-` and `1` of `-1`.
+    fn push_tokens(&mut self, tokens: impl ToTokens, message: impl std::fmt::Display) {
+        self.0.push(Error::new_spanned(tokens, message));
+    }
 }
 
 pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
     let mut errors = Errors::default();
 
     let group = check_groups(block, &mut errors);
-    check_names(block, &mut errors);
+    let duplicates = check_names(block, &mut errors);
 
     let mut fds = Vec::new();
     let mut table: Option<&TableDecl> = None;
     let mut ioctls = Vec::new();
-    for statement in &block.statements {
+    for (index, statement) in block.statements.iter().enumerate() {
+        // A second declaration of a name is reported above and left out, so that the
+        // compiler does not add its own "defined multiple times" error.
+        if duplicates.contains(&index) {
+            continue;
+        }
         match statement {
             Statement::Group(_) => {}
             Statement::Fd(fd) => {
@@ -128,6 +138,8 @@ fn check_groups(block: &Block, errors: &mut Errors) -> GroupValue {
     }
     match first {
         Some(_) => Ok(value),
+        // The statement's own parse error already explains the missing group.
+        None if block.group_attempted => Ok(None),
         None => Err(()),
     }
 }
@@ -135,34 +147,33 @@ fn check_groups(block: &Block, errors: &mut Errors) -> GroupValue {
 /// Returns the value of a group or number literal if it is an integer, byte or ASCII
 /// character from 0 to 255.
 fn byte_value(literal: &Literal, what: &str, errors: &mut Errors) -> Option<u8> {
-    let span = literal.span();
     if literal.minus.is_some() {
-        errors.push(span, format!("the {what} cannot be negative; write a value from 0 to 0xFF"));
+        errors.push_tokens(literal, format!("the {what} cannot be negative; write a value from 0 to 0xFF"));
         return None;
     }
     match &literal.lit {
         Lit::Int(int) => match int.base10_parse::<u64>() {
             Ok(v) if v <= 0xFF => Some(v as u8),
             Ok(v) => {
-                errors.push(
-                    span,
+                errors.push_tokens(
+                    literal,
                     format!("the {what} {} ({v:#x}) does not fit in 8 bits; write a value from 0 to 0xFF", int.base10_digits()),
                 );
                 None
             }
             Err(_) => {
-                errors.push(span, format!("the {what} does not fit in 8 bits; write a value from 0 to 0xFF"));
+                errors.push_tokens(literal, format!("the {what} does not fit in 8 bits; write a value from 0 to 0xFF"));
                 None
             }
         },
         Lit::Byte(byte) => Some(byte.value()),
         Lit::Char(c) if c.value().is_ascii() => Some(c.value() as u8),
         Lit::Char(_) => {
-            errors.push(span, format!("the {what} must be an ASCII character; write it as a byte literal such as `b'v'`"));
+            errors.push_tokens(literal, format!("the {what} must be an ASCII character; write it as a byte literal such as `b'v'`"));
             None
         }
         other => {
-            errors.push(span, format!("the {what} must be an integer, found {}; write a value such as `0xAE` or `b'v'`", describe(other)));
+            errors.push_tokens(literal, format!("the {what} must be an integer, found {}; write a value such as `0xAE` or `b'v'`", describe(other)));
             None
         }
     }
@@ -181,22 +192,36 @@ fn describe(lit: &Lit) -> &'static str {
     }
 }
 
-fn check_names(block: &Block, errors: &mut Errors) {
+/// Reports names declared twice and returns the indices of the later declarations.
+///
+/// Declarations that carry `#[cfg]` may share a name, as variants for different targets;
+/// the compiler reports a clash if two of them are enabled at once.
+fn check_names(block: &Block, errors: &mut Errors) -> Vec<usize> {
     let mut seen: HashMap<String, ()> = HashMap::new();
-    for statement in &block.statements {
-        let name = match statement {
+    let mut duplicates = Vec::new();
+    for (index, statement) in block.statements.iter().enumerate() {
+        let (name, attrs) = match statement {
             Statement::Group(_) => continue,
-            Statement::Fd(fd) => &fd.name,
-            Statement::Table(table) => &table.name,
-            Statement::Ioctl(decl) => &decl.name,
+            Statement::Fd(fd) => (&fd.name, &fd.attrs),
+            Statement::Table(table) => (&table.name, &table.attrs),
+            Statement::Ioctl(decl) => (&decl.name, &decl.attrs),
         };
+        if has_cfg(attrs) {
+            continue;
+        }
         if seen.insert(name.to_string(), ()).is_some() {
             errors.push(
                 name.span(),
                 format!("`{name}` is declared twice in this invocation; rename or remove one of them"),
             );
+            duplicates.push(index);
         }
     }
+    duplicates
+}
+
+fn has_cfg(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| attr.path().is_ident("cfg"))
 }
 
 fn check_fd(fd: &FdDecl, errors: &mut Errors) -> bool {
@@ -370,21 +395,20 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
 }
 
 fn raw_value(literal: &Literal, errors: &mut Errors) -> Option<u32> {
-    let span = literal.span();
     if literal.minus.is_some() {
-        errors.push(span, "a raw request number cannot be negative; write the unsigned 32-bit value, such as `0xC0105300`");
+        errors.push_tokens(literal, "a raw request number cannot be negative; write the unsigned 32-bit value, such as `0xC0105300`");
         return None;
     }
     match &literal.lit {
         Lit::Int(int) => match int.base10_parse::<u64>() {
             Ok(v) if v <= u64::from(u32::MAX) => Some(v as u32),
             _ => {
-                errors.push(span, "a raw request number must fit in 32 bits; write a value from 0 to 0xFFFFFFFF");
+                errors.push_tokens(literal, "a raw request number must fit in 32 bits; write a value from 0 to 0xFFFFFFFF");
                 None
             }
         },
         other => {
-            errors.push(span, format!("a raw request number must be an integer, found {}; write a value such as `0x541B`", describe(other)));
+            errors.push_tokens(literal, format!("a raw request number must be an integer, found {}; write a value such as `0x541B`", describe(other)));
             None
         }
     }
@@ -413,42 +437,71 @@ fn primitive_name(ty: &Type) -> Option<String> {
 }
 
 /// Finds pairs of ioctls that may share a request number. Pairs that certainly do are
-/// errors here; pairs whose sizes the macro cannot compare are returned for a check at
-/// compile time.
+/// errors here. Pairs that the macro cannot decide (sizes it cannot compare, a raw number
+/// beside an encoded one, declarations under `#[cfg]`) are returned for a check at compile
+/// time. Ioctls on different fd kinds may share a number, because the kernel dispatches
+/// each request to the driver of its file (`KVM_CHECK_EXTENSION` works on the system and
+/// the VM fd alike).
 fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) -> Vec<(&'a Ident, &'a Ident)> {
-    let mut by_key: HashMap<(u8, u8, u8), Vec<(&'a IoctlDecl, Option<String>)>> = HashMap::new();
-    let mut raw: HashMap<u32, &'a IoctlDecl> = HashMap::new();
+    let mut encoded: HashMap<(u8, u8), Vec<(&'a IoctlDecl, u8, Option<String>)>> = HashMap::new();
+    let mut raw: Vec<(&'a IoctlDecl, u32)> = Vec::new();
     let mut deferred = Vec::new();
 
+    let kind = |decl: &IoctlDecl| decl.on.as_ref().map(|(_, ty)| ty.to_token_stream().to_string());
+
     for plan in ioctls {
+        let decl = plan.decl;
         match &plan.request {
             Request::Raw(value) => {
-                if let Some(first) = raw.insert(*value, plan.decl) {
-                    errors.push(
-                        plan.decl.name.span(),
-                        format!("`{}` has the same raw request number {value:#010x} as `{}`; each ioctl needs its own number", plan.decl.name, first.name),
-                    );
-                }
-            }
-            Request::Encoded { group, number, size_type } => {
-                let dir = plan.decl.dir.dir as u8;
-                let size_text = size_type.map(|ty| ty.to_token_stream().to_string());
-                let entry = by_key.entry((*group, *number, dir)).or_default();
-                for (other, other_size) in entry.iter() {
-                    if *other_size == size_text {
-                        let c_type = size_text.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
-                        errors.push(
-                            plan.decl.name.span(),
-                            format!(
-                                "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number, or the size type if the header differs",
-                                plan.decl.name, other.name, plan.decl.dir.dir.c_macro()
-                            ),
-                        );
+                for (other, other_value) in &raw {
+                    if other_value != value || kind(other) != kind(decl) {
+                        continue;
+                    }
+                    if has_cfg(&decl.attrs) || has_cfg(&other.attrs) {
+                        deferred.push((&other.name, &decl.name));
                     } else {
-                        deferred.push((&other.name, &plan.decl.name));
+                        errors.push(
+                            decl.name.span(),
+                            format!("`{}` has the same raw request number {value:#010x} as `{}`; each ioctl needs its own number", decl.name, other.name),
+                        );
                     }
                 }
-                entry.push((plan.decl, size_text));
+                // Group and number sit in the same bits in every layout.
+                let key = ((value >> 8) as u8, *value as u8);
+                for (other, _, _) in encoded.get(&key).into_iter().flatten() {
+                    if kind(other) == kind(decl) {
+                        deferred.push((&other.name, &decl.name));
+                    }
+                }
+                raw.push((decl, *value));
+            }
+            Request::Encoded { group, number, size_type } => {
+                let dir = decl.dir.dir as u8;
+                let size_text = size_type.map(|ty| ty.to_token_stream().to_string());
+                for (other, other_value) in &raw {
+                    if ((other_value >> 8) as u8, *other_value as u8) == (*group, *number) && kind(other) == kind(decl) {
+                        deferred.push((&other.name, &decl.name));
+                    }
+                }
+                let entry = encoded.entry((*group, *number)).or_default();
+                for (other, other_dir, other_size) in entry.iter() {
+                    if *other_dir != dir || kind(other) != kind(decl) {
+                        continue;
+                    }
+                    if *other_size != size_text || has_cfg(&decl.attrs) || has_cfg(&other.attrs) {
+                        deferred.push((&other.name, &decl.name));
+                        continue;
+                    }
+                    let c_type = size_text.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
+                    errors.push(
+                        decl.name.span(),
+                        format!(
+                            "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number, or the size type if the header differs",
+                            decl.name, other.name, decl.dir.dir.c_macro()
+                        ),
+                    );
+                }
+                entry.push((decl, dir, size_text));
             }
         }
     }

@@ -251,8 +251,7 @@ impl From<SevError> for io::Error {
     fn from(error: SevError) -> io::Error {
         let kind = match &error {
             SevError::Os(os) => os.kind(),
-            SevError::Firmware { os: Some(os), .. } => os.kind(),
-            SevError::Firmware { os: None, .. } => io::ErrorKind::Other,
+            SevError::Firmware { .. } => io::ErrorKind::Other,
             SevError::BufferTooSmall { .. } => io::ErrorKind::InvalidInput,
         };
         io::Error::new(kind, error)
