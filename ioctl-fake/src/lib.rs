@@ -127,6 +127,9 @@
 //!   then invalid, and [`FakeDevice::new`] returns a [`ScriptError`]). The bound is
 //!   `size_of` the payload type, which can differ from the size field of the request
 //!   number (`size Type` declarations).
+//! - For a payload with a flexible array member (`WriteFlex`, `ReadWriteFlex`), the bound
+//!   is the header plus as many elements as the caller's header counts, which
+//!   `ioctl-core`'s `Flex` checks against its allocation before every call.
 //! - A `write`, `none` or by-value ioctl offers no method that writes.
 //! - Writing through an address stored inside a payload ([`Expect::writes_through`], for
 //!   commands such as `SEV_ISSUE_CMD` whose `data` field points to another struct) is
@@ -171,8 +174,9 @@
 //!   handles its call is delivered only after the response, so a test that interrupts a
 //!   faked call sees the scripted result. The script itself can return `EINTR`
 //!   ([`Expect::fails`]).
-//! - Payloads with a flexible array member (`ioctl-core`'s `WriteFlex` and
-//!   `ReadWriteFlex`) cannot be scripted yet.
+//! - An expectation built from the [`IoctlInfo`](ioctl_core::IoctlInfo) of a payload with
+//!   a flexible array member reads and writes the header only: the description names no
+//!   element type. Build it from the typed `Ioctl` to reach the elements.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -190,4 +194,4 @@ mod probe;
 
 pub use call::{Call, FinishError, Reply};
 pub use fake::FakeDevice;
-pub use script::{Argument, Described, Device, Expect, Receives, ReturnsFd, Script, ScriptError, Sends};
+pub use script::{Argument, Described, Device, Expect, FlexArgument, Receives, ReturnsFd, Script, ScriptError, Sends};

@@ -6,7 +6,10 @@ use std::mem::MaybeUninit;
 use std::os::fd::OwnedFd;
 
 use ioctl_core::ret::{Fd, Typed};
-use ioctl_core::{AnyBitPattern, ArgumentKind, Handle, IntArg, Ioctl, IoctlInfo, NoArg, Read, ReadWrite, Value, Write};
+use ioctl_core::{
+    AnyBitPattern, ArgumentKind, FlexHeader, Handle, IntArg, Ioctl, IoctlInfo, NoArg, Read, ReadWrite, ReadWriteFlex, Value,
+    Write, WriteFlex,
+};
 use libc::c_int;
 
 use crate::memory;
@@ -56,27 +59,37 @@ mod sealed {
     impl<T> Sealed for ioctl_core::Write<T> {}
     impl<T> Sealed for ioctl_core::ReadWrite<T> {}
     impl<T> Sealed for ioctl_core::Value<T> {}
+    impl<H> Sealed for ioctl_core::WriteFlex<H> {}
+    impl<H> Sealed for ioctl_core::ReadWriteFlex<H> {}
     impl Sealed for super::Described {}
     impl Sealed for ioctl_core::ret::Fd {}
     impl<H> Sealed for ioctl_core::ret::Typed<H> {}
+
+    /// The shape of a payload that ends in a flexible array member: the element size, and
+    /// the function that reads the element count from the header's bytes.
+    #[derive(Clone, Copy)]
+    pub struct FlexShape {
+        pub(crate) element_size: usize,
+        pub(crate) count: fn(&[u8]) -> usize,
+    }
 }
 
+pub(crate) use sealed::FlexShape;
+
 /// An argument kind of `ioctl-core` that a script can expect: [`NoArg`], [`Read`],
-/// [`Write`], [`ReadWrite`] or [`Value`].
+/// [`Write`], [`ReadWrite`], [`Value`], [`WriteFlex`] or [`ReadWriteFlex`].
 ///
 /// The kind and the payload size come from the `Ioctl` declaration, so a script never
 /// restates them.
-// TODO: script payloads with a flexible array member (`WriteFlex`, `ReadWriteFlex`), whose
-// size the header's count gives at run time.
-#[diagnostic::on_unimplemented(
-    message = "ioctl-fake cannot script an ioctl whose argument is `{Self}`",
-    note = "scripts take `none`, `read`, `write`, `readwrite` and by-value ioctls; payloads with a flexible array member are not supported"
-)]
 pub trait Argument: sealed::Sealed {
     /// The argument kind.
     const KIND: ArgumentKind;
-    /// The payload's size in bytes for `Read`, `Write` and `ReadWrite`, 0 otherwise.
+    /// The payload's size in bytes for `Read`, `Write` and `ReadWrite`, the header's size
+    /// for `WriteFlex` and `ReadWriteFlex`, 0 otherwise.
     const PAYLOAD_SIZE: usize;
+    /// The element size and count of a flexible array payload.
+    #[doc(hidden)]
+    const FLEX: Option<FlexShape> = None;
 }
 
 impl Argument for NoArg {
@@ -104,7 +117,27 @@ impl<T> Argument for Value<T> {
     const PAYLOAD_SIZE: usize = 0;
 }
 
-/// An argument whose payload the caller sends: [`Write`] and [`ReadWrite`].
+/// Reads the element count from the bytes of a header `H`.
+fn flex_count<H: FlexHeader>(header: &[u8]) -> usize {
+    from_bytes::<H>(header).len()
+}
+
+impl<H: FlexHeader> Argument for WriteFlex<H> {
+    const KIND: ArgumentKind = ArgumentKind::Write;
+    const PAYLOAD_SIZE: usize = size_of::<H>();
+    const FLEX: Option<FlexShape> =
+        Some(FlexShape { element_size: size_of::<H::Element>(), count: flex_count::<H> });
+}
+
+impl<H: FlexHeader> Argument for ReadWriteFlex<H> {
+    const KIND: ArgumentKind = ArgumentKind::ReadWrite;
+    const PAYLOAD_SIZE: usize = size_of::<H>();
+    const FLEX: Option<FlexShape> =
+        Some(FlexShape { element_size: size_of::<H::Element>(), count: flex_count::<H> });
+}
+
+/// An argument whose payload the caller sends: [`Write`], [`ReadWrite`] and the flexible
+/// array kinds, whose payload type is the header.
 pub trait Sends: Argument {
     /// The payload type.
     type Payload;
@@ -118,7 +151,31 @@ impl<T> Sends for ReadWrite<T> {
     type Payload = T;
 }
 
-/// An argument whose payload the kernel writes back: [`Read`] and [`ReadWrite`].
+impl<H: FlexHeader> Sends for WriteFlex<H> {
+    type Payload = H;
+}
+
+impl<H: FlexHeader> Sends for ReadWriteFlex<H> {
+    type Payload = H;
+}
+
+/// An argument whose payload ends in a flexible array member: [`WriteFlex`] and
+/// [`ReadWriteFlex`].
+pub trait FlexArgument: Sends {
+    /// The header, which counts the elements.
+    type Header: FlexHeader;
+}
+
+impl<H: FlexHeader> FlexArgument for WriteFlex<H> {
+    type Header = H;
+}
+
+impl<H: FlexHeader> FlexArgument for ReadWriteFlex<H> {
+    type Header = H;
+}
+
+/// An argument whose payload the kernel writes back: [`Read`], [`ReadWrite`] and
+/// [`ReadWriteFlex`], whose payload type is the header.
 pub trait Receives: Argument {
     /// The payload type.
     type Payload: AnyBitPattern;
@@ -130,6 +187,10 @@ impl<T: AnyBitPattern> Receives for Read<T> {
 
 impl<T: AnyBitPattern> Receives for ReadWrite<T> {
     type Payload = T;
+}
+
+impl<H: FlexHeader> Receives for ReadWriteFlex<H> {
+    type Payload = H;
 }
 
 /// A return policy whose value is a new descriptor: [`ret::Fd`](Fd) and
@@ -212,6 +273,9 @@ pub(crate) struct Expectation {
     /// payload size for `Read`, `Write` and `ReadWrite`, 0 otherwise.
     pub payload_size: usize,
     pub value: Option<u64>,
+    /// The element size and count of a flexible array payload. The fake then reads and
+    /// writes the header and as many elements as the caller's header counts.
+    pub flex: Option<FlexShape>,
     pub checks: Vec<InputCheck>,
     pub reply: Option<ReplyBytes>,
     pub indirect: Vec<IndirectWrite>,
@@ -318,7 +382,9 @@ impl Script {
     /// Expects a call of `ioctl`. The request number, argument kind and payload size come
     /// from its declaration.
     pub fn expect<K: ?Sized, A: Argument, R>(self, ioctl: Ioctl<K, A, R>) -> Expect<A, R> {
-        self.start(ioctl.request(), None, A::KIND, A::PAYLOAD_SIZE)
+        let mut expect = self.start(ioctl.request(), None, A::KIND, A::PAYLOAD_SIZE);
+        expect.expectation.flex = A::FLEX;
+        expect
     }
 
     /// Expects a call of the ioctl that `info` describes, such as an entry of a
@@ -344,6 +410,7 @@ impl Script {
                 kind,
                 payload_size,
                 value: None,
+                flex: None,
                 checks: Vec::new(),
                 reply: None,
                 indirect: Vec::new(),
@@ -658,6 +725,50 @@ impl<T: AnyBitPattern, R> Expect<ReadWrite<T>, R> {
     }
 }
 
+impl<A: FlexArgument, R> Expect<A, R>
+where
+    A::Header: 'static,
+{
+    /// Checks the header and the elements that the caller sends: the call matches only if
+    /// `check` returns `true`. The fake reads as many elements as the header counts.
+    pub fn with_elements(
+        self,
+        check: impl Fn(&A::Header, &[<A::Header as FlexHeader>::Element]) -> bool + 'static,
+    ) -> Self {
+        self.check(Box::new(move |input: &Input<'_>| {
+            let header = from_bytes::<A::Header>(input.payload);
+            let elements = elements_from_bytes::<A::Header>(input.payload);
+            if check(&header, &elements) {
+                Ok(())
+            } else {
+                Err("the input check rejected the header or the elements".to_string())
+            }
+        }))
+    }
+}
+
+impl<H: FlexHeader + 'static, R> Expect<ReadWriteFlex<H>, R> {
+    /// Writes `header` and `elements` into the caller's payload before the call returns.
+    ///
+    /// The fake writes at most as many elements as the caller's header counted, because
+    /// that is all the caller allocated; the rest are left out. To make the caller grow
+    /// its buffer, write a header whose count is the number needed and fail with `E2BIG`,
+    /// as `KVM_GET_MSR_INDEX_LIST` does.
+    pub fn writes_elements(mut self, header: &H, elements: &[H::Element]) -> Self {
+        let header = memory::bytes_of(header);
+        let elements: Vec<H::Element> = elements.to_vec();
+        self.expectation.reply = Some(ReplyBytes::FromInput(Box::new(move |input: &[u8]| {
+            let room = flex_count::<H>(input).min(elements.len());
+            let mut bytes = header.to_vec();
+            for element in &elements[..room] {
+                bytes.extend_from_slice(&memory::bytes_of(element));
+            }
+            bytes.into_boxed_slice()
+        })));
+        self
+    }
+}
+
 impl Expect<Described, Described> {
     /// Expects the integer argument `value`. For an ioctl whose argument is not a value,
     /// this is an error in the script.
@@ -717,6 +828,13 @@ pub(crate) fn from_bytes<T: AnyBitPattern>(bytes: &[u8]) -> T {
     // SAFETY: `value` started as zeros and received initialized bytes; every bit pattern
     // is a valid `T`.
     unsafe { value.assume_init() }
+}
+
+/// Reads the elements that follow a header `H` in `bytes`, as many as fit.
+fn elements_from_bytes<H: FlexHeader>(bytes: &[u8]) -> Vec<H::Element> {
+    let size = size_of::<H::Element>().max(1);
+    let elements = bytes.get(size_of::<H>()..).unwrap_or_default();
+    elements.chunks_exact(size).map(from_bytes::<H::Element>).collect()
 }
 
 /// Mistakes found while building a [`Script`], returned by

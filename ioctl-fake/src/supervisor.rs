@@ -303,13 +303,7 @@ fn check_input(expectation: &Expectation, incoming: &Incoming) -> Result<Vec<u8>
         _ => {}
     }
 
-    let payload = if expectation.reads_payload() {
-        memory::read(incoming.pid, argument, expectation.payload_size).map_err(|error| {
-            format!("cannot read the {}-byte payload at {argument:#x}: {error}", expectation.payload_size)
-        })?
-    } else {
-        Vec::new()
-    };
+    let payload = if expectation.reads_payload() { read_payload(expectation, incoming)? } else { Vec::new() };
 
     let input = Input { pid: incoming.pid, payload: &payload };
     for check in &expectation.checks {
@@ -320,6 +314,32 @@ fn check_input(expectation: &Expectation, incoming: &Incoming) -> Result<Vec<u8>
         }
     }
     Ok(payload)
+}
+
+/// The largest flexible array payload that the fake reads, 16 MiB: far above what any
+/// kernel interface takes, and small enough that a garbage count cannot exhaust memory.
+const MAX_FLEX_PAYLOAD: usize = 16 << 20;
+
+/// Reads the payload that the caller sends: the declared size, or for a flexible array
+/// payload the header and as many elements as the header counts.
+fn read_payload(expectation: &Expectation, incoming: &Incoming) -> Result<Vec<u8>, String> {
+    let argument = incoming.argument;
+    let header_size = expectation.payload_size;
+    let read = |size: usize| {
+        memory::read(incoming.pid, argument, size)
+            .map_err(|error| format!("cannot read the {size}-byte payload at {argument:#x}: {error}"))
+    };
+    let header = read(header_size)?;
+    let Some(flex) = expectation.flex else {
+        return Ok(header);
+    };
+    let count = (flex.count)(&header);
+    let size = count
+        .checked_mul(flex.element_size)
+        .and_then(|elements| elements.checked_add(header_size))
+        .filter(|size| *size <= MAX_FLEX_PAYLOAD)
+        .ok_or_else(|| format!("the header counts {count} elements, more than the fake reads ({MAX_FLEX_PAYLOAD} bytes)"))?;
+    read(size)
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
@@ -360,21 +380,25 @@ fn write_reply(listener: &Listener, incoming: &Incoming, expectation: &Expectati
     if let Some(reply) = &expectation.reply {
         let reply = reply.for_input(input);
         let writable = matches!(expectation.kind, ArgumentKind::Read | ArgumentKind::ReadWrite);
-        if !writable || reply.len() > expectation.payload_size {
+        // A flexible array payload is as large as the caller's header counted, which is
+        // what the fake read as `input`.
+        let bound = if expectation.flex.is_some() { input.len() } else { expectation.payload_size };
+        if !writable || reply.len() > bound {
             // `Script` never builds such a reply; this keeps the bound in one place.
             return Err(format!(
-                "refused to write {} bytes into a `{}` argument of {} bytes",
+                "rejected a reply of {} bytes for a `{}` argument of {bound} bytes",
                 reply.len(),
                 expectation.kind.name(),
-                expectation.payload_size
             ));
         }
-        // SAFETY: the expectation comes from an `Ioctl` declaration (or an `IoctlInfo` for
-        // which `writes_bytes_unchecked` took the promise) stating that the kernel writes up
-        // to `payload_size` bytes at the argument of this request, and the reply is no
-        // longer. The filter was installed with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-        // because the script writes memory, so the caller cannot leave the call before the
-        // answer except by being killed, and ID_VALID showed it still waits.
+        // SAFETY: the expectation comes from an `Ioctl` declaration, or from an `IoctlInfo`
+        // for which `writes_bytes_unchecked` took the promise. It states that the kernel
+        // writes up to `bound` bytes at the argument of this request: the payload's size,
+        // or the header and the elements that the caller's header counts, which `Flex`
+        // checked against its allocation. The reply is no longer. The filter was installed
+        // with SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV because the script writes memory, so
+        // the caller cannot leave the call before the response except by being killed, and
+        // ID_VALID showed that it still waits.
         unsafe { memory::write(pid, incoming.argument, &reply) }
             .map_err(|error| format!("cannot write the {}-byte reply at {:#x}: {error}", reply.len(), incoming.argument))?;
     }
@@ -416,7 +440,7 @@ fn send_fd(listener: &Listener, id: u64, source: RawFd, target: Option<RawFd>) -
     };
     match SECCOMP_IOCTL_NOTIF_ADDFD.call(listener, &request) {
         Ok(number) => Ok(number),
-        // Linux 5.9 to 5.13 have ADDFD without SECCOMP_ADDFD_FLAG_SEND: install, then answer.
+        // Linux 5.9 to 5.13 have ADDFD without SECCOMP_ADDFD_FLAG_SEND: install, then respond.
         Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {
             request.flags = set_fd;
             let number = SECCOMP_IOCTL_NOTIF_ADDFD.call(listener, &request)?;

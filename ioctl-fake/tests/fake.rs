@@ -10,6 +10,7 @@
 mod common;
 
 use std::ffi::c_ulong;
+use std::num::TryFromIntError;
 use std::io::{self, Read as _, Write as _};
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
 use std::panic::AssertUnwindSafe;
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 
 use common::probe::Probe;
-use ioctl_core::{ioctl, AnyBitPattern, Handle, StructLayout};
+use ioctl_core::{ioctl, AnyBitPattern, Flex, FlexHeader, Handle, StructLayout};
 use ioctl_fake::{Call, Device, FakeDevice, Reply, Script, ScriptError};
 
 /// `struct kvm_regs` (x86_64).
@@ -85,19 +86,65 @@ struct sev_user_data_status {
     guest_count: u32,
 }
 
+/// `struct kvm_msr_list` without its `indices[]` member.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+struct kvm_msr_list {
+    nmsrs: u32,
+}
+
+// SAFETY: in `struct kvm_msr_list`, `__u32 indices[]` follows `__u32 nmsrs` at offset 4,
+// and the kernel reads `nmsrs` as the number of indices.
+unsafe impl FlexHeader for kvm_msr_list {
+    type Element = u32;
+
+    fn len(&self) -> usize {
+        self.nmsrs as usize
+    }
+
+    fn try_set_len(&mut self, len: usize) -> Result<(), TryFromIntError> {
+        self.nmsrs = len.try_into()?;
+        Ok(())
+    }
+}
+
+/// `struct kvm_signal_mask` without its `sigset[]` member.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, AnyBitPattern, StructLayout)]
+struct kvm_signal_mask {
+    len: u32,
+}
+
+// SAFETY: in `struct kvm_signal_mask`, `__u8 sigset[]` follows `__u32 len` at offset 4,
+// and the kernel reads `len` as the number of bytes.
+unsafe impl FlexHeader for kvm_signal_mask {
+    type Element = u8;
+
+    fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    fn try_set_len(&mut self, len: usize) -> Result<(), TryFromIntError> {
+        self.len = len.try_into()?;
+        Ok(())
+    }
+}
+
 const KVM_CAP_IRQCHIP: c_ulong = 0;
 const KVM_SEV_LAUNCH_MEASURE: u32 = 6;
 const SEV_PLATFORM_STATUS: u32 = 1;
 const SEV_RET_INVALID_LEN: u32 = 4;
 
 ioctl! {
-    // SAFETY: each line matches linux/kvm.h (x86_64): KVM_GET_API_VERSION `_IO(KVMIO, 0x00)`,
-    // KVM_CREATE_VM `_IO(KVMIO, 0x01)` returning a VM fd, KVM_CHECK_EXTENSION
-    // `_IO(KVMIO, 0x03)`, KVM_CREATE_VCPU `_IO(KVMIO, 0x41)` returning a vCPU fd,
-    // KVM_GET_REGS `_IOR(KVMIO, 0x81, struct kvm_regs)`, KVM_SET_REGS
-    // `_IOW(KVMIO, 0x82, struct kvm_regs)`, KVM_MEMORY_ENCRYPT_OP
-    // `_IOWR(KVMIO, 0xba, unsigned long)` taking a `struct kvm_sev_cmd`, KVM_GET_STATS_FD
-    // `_IO(KVMIO, 0xce)` returning a new fd.
+    // SAFETY: each line matches linux/kvm.h (x86_64). KVM_GET_API_VERSION is
+    // `_IO(KVMIO, 0x00)`. KVM_CREATE_VM is `_IO(KVMIO, 0x01)` and returns a VM fd.
+    // KVM_GET_MSR_INDEX_LIST is `_IOWR(KVMIO, 0x02, struct kvm_msr_list)` and writes at most
+    // the counted indices. KVM_CHECK_EXTENSION is `_IO(KVMIO, 0x03)`. KVM_SET_SIGNAL_MASK is
+    // `_IOW(KVMIO, 0x8b, struct kvm_signal_mask)`. KVM_CREATE_VCPU is `_IO(KVMIO, 0x41)` and
+    // returns a vCPU fd. KVM_GET_REGS is `_IOR(KVMIO, 0x81, struct kvm_regs)` and KVM_SET_REGS
+    // `_IOW(KVMIO, 0x82, struct kvm_regs)`. KVM_MEMORY_ENCRYPT_OP is
+    // `_IOWR(KVMIO, 0xba, unsigned long)` and takes a `struct kvm_sev_cmd`.
+    // KVM_GET_STATS_FD is `_IO(KVMIO, 0xce)` and returns a new fd.
     unsafe {
         group 0xAE;
         table KVM_IOCTLS;
@@ -106,10 +153,12 @@ ioctl! {
         fd Vcpu;
         none KVM_GET_API_VERSION = 0x00 on Kvm -> count;
         none KVM_CREATE_VM = 0x01 (c_ulong) on Kvm -> Vm;
+        readwrite KVM_GET_MSR_INDEX_LIST = 0x02 => kvm_msr_list[] on Kvm -> zero;
         none KVM_CHECK_EXTENSION = 0x03 (c_ulong) on Kvm -> count;
         none KVM_CREATE_VCPU = 0x41 (c_ulong) on Vm -> Vcpu;
         read KVM_GET_REGS = 0x81 => kvm_regs on Vcpu;
         write KVM_SET_REGS = 0x82 => kvm_regs on Vcpu -> zero;
+        write KVM_SET_SIGNAL_MASK = 0x8B => kvm_signal_mask[] on Vcpu -> zero;
         readwrite KVM_MEMORY_ENCRYPT_OP = 0xBA => kvm_sev_cmd size c_ulong on Vm -> zero;
         none KVM_GET_STATS_FD = 0xCE on Vm -> fd;
     }
@@ -376,6 +425,93 @@ fn described_expectation_served() {
     assert_eq!((read.rax, read.rbx, read.rip), (1, 2, 0));
     let calls = fake.finish().unwrap();
     assert_eq!(calls[0].name, Some("KVM_GET_REGS"));
+}
+
+#[test]
+fn flex_grow_and_retry() {
+    let indices = [0x10, 0x174, 0x175];
+    let script = Script::new()
+        .expect(KVM_GET_MSR_INDEX_LIST)
+        .with_elements(|header, _| header.nmsrs == 0)
+        .writes(&kvm_msr_list { nmsrs: 3 })
+        .fails(libc::E2BIG)
+        .expect(KVM_GET_MSR_INDEX_LIST)
+        .with_elements(|header, room| header.nmsrs == 3 && room.len() == 3)
+        .writes_elements(&kvm_msr_list { nmsrs: 3 }, &indices)
+        .succeeds();
+    let mut fake = FakeDevice::new(script).unwrap();
+    let kvm: Kvm = take(&mut fake, Device::MAIN);
+
+    // The code under test calls with no room, reads the needed count, and calls again.
+    let read = fake
+        .run(|| -> io::Result<Vec<u32>> {
+            let mut list = Flex::<kvm_msr_list>::with_capacity(0)?;
+            let error = KVM_GET_MSR_INDEX_LIST.call(&kvm, &mut list).unwrap_err();
+            assert_eq!(error.raw_os_error(), Some(libc::E2BIG));
+            let mut list = Flex::<kvm_msr_list>::with_capacity(list.header().len())?;
+            KVM_GET_MSR_INDEX_LIST.call(&kvm, &mut list)?;
+            Ok(list.elements().to_vec())
+        })
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(read, indices);
+    let calls = fake.finish().unwrap();
+    assert_eq!(calls[0].input.len(), 4, "the first call sends the header only");
+    assert_eq!(calls[1].input.len(), 16, "the second call sends the header and room for 3");
+}
+
+#[test]
+fn flex_reply_limited_to_count() {
+    let script = Script::new()
+        .expect(KVM_GET_MSR_INDEX_LIST)
+        .writes_elements(&kvm_msr_list { nmsrs: 5 }, &[1, 2, 3, 4, 5])
+        .succeeds();
+    let mut fake = FakeDevice::new(script).unwrap();
+    let kvm: Kvm = take(&mut fake, Device::MAIN);
+
+    #[repr(C)]
+    struct Guarded {
+        nmsrs: u32,
+        indices: [u32; 2],
+        guard: [u32; 4],
+    }
+    let guarded = fake
+        .run(|| {
+            let mut guarded = Guarded { nmsrs: 2, indices: [0; 2], guard: [0xA5A5_A5A5; 4] };
+            // SAFETY: the header counts 2 indices, and 2 follow it.
+            let ret = unsafe { libc::ioctl(kvm.as_raw_fd(), KVM_GET_MSR_INDEX_LIST.request() as _, &raw mut guarded) };
+            assert_eq!(ret, 0);
+            guarded
+        })
+        .unwrap();
+
+    assert_eq!(guarded.nmsrs, 5, "the header carries the scripted count");
+    assert_eq!(guarded.indices, [1, 2]);
+    assert_eq!(guarded.guard, [0xA5A5_A5A5; 4], "no element past the caller's count is written");
+    fake.finish().unwrap();
+}
+
+#[test]
+fn flex_write_elements_checked() {
+    let sigset = [1, 2, 3, 4, 5, 6, 7, 8];
+    let script = Script::new()
+        .expect(KVM_SET_SIGNAL_MASK)
+        .with_elements(move |header, bytes| header.len == 8 && bytes == sigset)
+        .succeeds();
+    let mut fake = FakeDevice::new(script).unwrap();
+    let vcpu: Vcpu = take(&mut fake, Device::MAIN);
+
+    fake.run(|| -> io::Result<()> {
+        let mask = Flex::from_elements(kvm_signal_mask::default(), &sigset)?;
+        KVM_SET_SIGNAL_MASK.call(&vcpu, &mask)
+    })
+    .unwrap()
+    .unwrap();
+
+    let calls = fake.finish().unwrap();
+    assert_eq!(calls[0].input.len(), 12);
+    assert_eq!(calls[0].input[4..], sigset);
 }
 
 #[test]
@@ -891,6 +1027,8 @@ fn declarations_match_headers() {
     probe.ioctls(GENERIC_IOCTLS);
     probe.layout::<kvm_regs>("struct kvm_regs");
     probe.layout::<kvm_sev_cmd>("struct kvm_sev_cmd");
+    probe.layout::<kvm_msr_list>("struct kvm_msr_list");
+    probe.layout::<kvm_signal_mask>("struct kvm_signal_mask");
     probe.layout::<kvm_sev_launch_measure>("struct kvm_sev_launch_measure");
     probe.layout::<sev_issue_cmd>("struct sev_issue_cmd");
     probe.layout::<sev_user_data_status>("struct sev_user_data_status");
