@@ -321,9 +321,9 @@ struct SignalOnDrop<'a>(&'a DoneSignal);
 
 impl Drop for SignalOnDrop<'_> {
     fn drop(&mut self) {
-        let one: u64 = 1;
+        let increment: u64 = 1;
         // SAFETY: writes 8 readable bytes to an eventfd that outlives this guard. It cannot
         // fail: the counter is far below its maximum.
-        unsafe { libc::write(self.0.fd.as_raw_fd(), (&one as *const u64).cast(), size_of::<u64>()) };
+        unsafe { libc::write(self.0.fd.as_raw_fd(), (&increment as *const u64).cast(), size_of::<u64>()) };
     }
 }
