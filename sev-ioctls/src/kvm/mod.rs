@@ -24,7 +24,7 @@
 //!   [`Kvm::xcomp_guest_supp`] and others in `device.rs`;
 //! - `KVM_XEN_HVM_CONFIG`, `KVM_XEN_HVM_SET_ATTR`, `KVM_XEN_VCPU_SET_ATTR`:
 //!   [`Vm::xen_hvm_config`], [`Vm::xen_hvm_set_attr`], [`Vcpu::xen_set_attr`];
-//! - `KVM_MEMORY_ENCRYPT_OP`: [`Vm::sev_command`](crate::sev::launch).
+//! - `KVM_MEMORY_ENCRYPT_OP`: [`Vm::sev_command`] with the commands of [`crate::sev`].
 //!
 //! # Ioctls the kernel declares oddly
 //!

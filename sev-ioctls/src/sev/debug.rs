@@ -17,12 +17,12 @@ pub const KVM_SEV_DBG_ENCRYPT: u32 = 18;
 
 /// Fails unless `[start, start + len)` stays in one 4 KiB page. KVM pins one page of each
 /// debug buffer per step, and `len` bytes must fit in it.
-fn check_one_page(what: &str, start: u64, len: usize) -> Result<(), SevError> {
+fn check_one_page(buffer_name: &str, start: u64, len: usize) -> Result<(), SevError> {
     const PAGE: u64 = 4096;
     if (start % PAGE) as usize + len > PAGE as usize {
         return Err(SevError::Os(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("{what}: the {len}-byte buffer at {start:#x} crosses a page boundary; split the request per page"),
+            format!("{buffer_name}: the {len}-byte buffer at {start:#x} crosses a page boundary; split the request per page"),
         )));
     }
     Ok(())
