@@ -116,10 +116,10 @@ ioctl! {
     }
 }
 
-/// The vCPU capabilities whose `KVM_ENABLE_CAP` arguments Linux treats as numbers, never
-/// as addresses (checked against `kvm_vcpu_ioctl_enable_cap` of Linux 6.1).
-/// `KVM_CAP_HYPERV_ENLIGHTENED_VMCS` takes the address of a `u16` and has its own
-/// wrapper, [`Vcpu::enable_evmcs`].
+/// The vCPU capabilities whose `KVM_ENABLE_CAP` arguments Linux 6.1 treats as numbers,
+/// never as addresses. `KVM_CAP_HYPERV_ENLIGHTENED_VMCS` makes `kvm_vcpu_ioctl_enable_cap`
+/// write a `u16` to the address in `args[0]`, so it has its own wrapper,
+/// [`Vcpu::enable_evmcs`].
 const VCPU_CAPS_WITHOUT_ADDRESSES: &[u32] = &[
     KVM_CAP_HYPERV_SYNIC,
     KVM_CAP_HYPERV_SYNIC2,

@@ -77,8 +77,9 @@ ioctl! {
     }
 }
 
-/// The VM capabilities whose `KVM_ENABLE_CAP` arguments Linux treats as numbers or fds,
-/// never as addresses (checked against `kvm_vm_ioctl_enable_cap` of Linux 6.1).
+/// The VM capabilities whose `KVM_ENABLE_CAP` arguments Linux 6.1 treats as numbers or
+/// fds, never as addresses.
+// NOTE: the list follows the KVM capability descriptions, not a line-by-line check of the kernel source; a capability missing from it is rejected, never passed through.
 const VM_CAPS_WITHOUT_ADDRESSES: &[u32] = &[
     KVM_CAP_DISABLE_QUIRKS,
     KVM_CAP_DISABLE_QUIRKS2,
