@@ -7,9 +7,9 @@ use super::{kvm_enc_region, kvm_sev_cmd, Vm};
 use std::ffi::c_ulong;
 
 ioctl! {
-    // SAFETY: every declaration below matches `linux/kvm.h` of Linux 6.1 and the kernel's
-    // handling of it (`kvm_arch_vm_ioctl` in arch/x86/kvm/x86.c); the header test compares
-    // each number and payload layout.
+    // SAFETY: every declaration below matches `linux/kvm.h` of Linux 6.1 and what the
+    // kernel does with the payload (see each item); the header test compares each number
+    // and payload layout.
     unsafe {
         group 0xAE;
 

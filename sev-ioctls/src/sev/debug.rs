@@ -1,8 +1,8 @@
 //! The debug commands of `KVM_MEMORY_ENCRYPT_OP`: `KVM_SEV_DBG_DECRYPT` and
 //! `KVM_SEV_DBG_ENCRYPT`, for guests whose policy allows debugging.
 //!
-//! KVM handles the buffers one page at a time (`sev_dbg_crypt` in arch/x86/kvm/svm/sev.c)
-//! and pins one page of each per step, so each buffer must stay within one page.
+//! KVM handles the buffers one page at a time and pins one page of each per step, so each
+//! buffer must stay within one page.
 
 use ioctl_core::TypeLayout;
 
