@@ -38,7 +38,7 @@ impl GuestMemory {
     /// the page size (4096 on x86_64).
     pub fn new(len: usize) -> io::Result<GuestMemory> {
         let page = page_size();
-        if len == 0 || len % page != 0 {
+        if len == 0 || !len.is_multiple_of(page) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("guest memory size {len} is not a non-zero multiple of the page size {page}"),
@@ -105,7 +105,9 @@ impl GuestMemory {
         Ok(())
     }
 
-    fn host_address(&self) -> u64 {
+    /// Returns the host address of the first byte, for payloads that the kernel fills
+    /// from memory this value owns.
+    pub(crate) fn host_address(&self) -> u64 {
         self.address.as_ptr() as u64
     }
 }
@@ -177,6 +179,11 @@ impl MemoryRegion<'_> {
     /// Returns the guest physical address of the first byte.
     pub fn guest_phys_addr(&self) -> u64 {
         self.guest_phys_addr
+    }
+
+    /// Returns the VM that the slot belongs to.
+    pub fn vm(&self) -> &Vm {
+        self.vm
     }
 
     /// Returns the memory behind the slot, for copying bytes in and out.
