@@ -77,6 +77,7 @@
 //!         group GROUP;                        // once, before numbered items
 //!         VIS fd NAME;                         // a typed handle
 //!         VIS fd NAME = "/dev/path";           // ... with an `open()` for that device
+//!         VIS kind NAME = HANDLE | HANDLE;     // an fd kind that several handles serve
 //!         VIS DIR NAME = NUMBER [CLAUSES];     // an ioctl in GROUP
 //!         VIS DIR NAME = raw REQUEST [CLAUSES];// a classic ioctl with a complete number
 //!     }
@@ -92,7 +93,7 @@
 //! | `=> Header[]` | a payload that ends in a flexible array member: `Header` implements [`FlexHeader`], the number encodes the header's size, and calls take a [`Flex<Header>`](Flex) |
 //! | `(IntType)` | an integer passed by value, such as `(c_ulong)`; the encoded size is that of the integer for `write`, 0 for `none` |
 //! | `size Type` | the encoded size when the kernel's header names another type than the real payload |
-//! | `as write`, `as read` | the kernel moves data the other way than the number's direction says |
+//! | `as write`, `as read` | the kernel moves data the other way than the number's direction says, or, on a `none` ioctl, takes a payload that the `_IO` number does not encode |
 //! | `on Handle` | the fd kind the ioctl applies to; without it, any [`AsFd`] |
 //! | `retry EINTR`, `retry EAGAIN`, `retry EINTR \| EAGAIN` | errors after which the call is issued again (see [`Retry`]); without it, none |
 //! | `-> count`, `-> zero`, `-> fd`, `-> Handle` | what the return value means (see [`ret`]) |

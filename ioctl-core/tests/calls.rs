@@ -179,3 +179,32 @@ fn debug_shows_decoded_fields() {
     assert!(text.contains("0x0000541b"), "{text}");
     assert!(text.contains("group: 0x54"), "{text}");
 }
+
+ioctl! {
+    // SAFETY: KVM_CHECK_EXTENSION (`_IO(KVMIO, 0x03)`) is served by the system fd and by VM
+    // fds alike; KVM_REINJECT_CONTROL is `_IO(KVMIO, 0x71)` although the kernel reads a
+    // `struct kvm_reinject_control` (8 bytes) from its argument.
+    unsafe {
+        group 0xAE;
+        fd Vm;
+        /// The system fd or a VM fd.
+        kind SystemOrVm = Kvm | Vm;
+        none CREATE_VM = 0x01 (c_ulong) on Kvm -> Vm;
+        none CHECK_EXTENSION_ANY = 0x03 (c_ulong) on SystemOrVm -> count;
+        none REINJECT_CONTROL = 0x71 => [u8; 8] as write on Vm;
+    }
+}
+
+#[test]
+fn kind_accepts_each_member() {
+    let Some(kvm) = open_kvm("kind_accepts_each_member") else { return };
+    let vm = CREATE_VM.call(&kvm, 0).unwrap();
+    assert!(CHECK_EXTENSION_ANY.call(&kvm, 9).unwrap() > 0, "system fd");
+    assert!(CHECK_EXTENSION_ANY.call(&vm, 9).unwrap() > 0, "VM fd");
+}
+
+#[test]
+fn none_with_payload_keeps_size_zero() {
+    assert_eq!(REINJECT_CONTROL.request(), 0xAE71);
+    assert_eq!(REINJECT_CONTROL.decode().size, 0);
+}

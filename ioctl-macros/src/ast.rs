@@ -17,7 +17,16 @@ pub enum Statement {
     Group(GroupDecl),
     Fd(FdDecl),
     Table(TableDecl),
+    Kind(KindDecl),
     Ioctl(IoctlDecl),
+}
+
+/// `pub kind KvmOrVm = Kvm | Vm;`: an fd kind that several handle types serve.
+pub struct KindDecl {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub name: Ident,
+    pub members: Vec<Type>,
 }
 
 /// `pub table KVM_IOCTLS;`

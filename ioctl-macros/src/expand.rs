@@ -9,11 +9,12 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Type};
 
-use crate::ast::{Dir, FdDecl, IoctlDecl, ReturnKind, TableDecl};
+use crate::ast::{Dir, FdDecl, IoctlDecl, KindDecl, ReturnKind, TableDecl};
 use crate::valid::{Argument, IoctlPlan, Plan, Request};
 
 pub fn expand(plan: &Plan) -> TokenStream {
     let fds = plan.fds.iter().map(|fd| expand_fd(fd));
+    let kinds = plan.kinds.iter().map(|kind| expand_kind(kind));
     let ioctls = plan.ioctls.iter().map(|ioctl| expand_ioctl(ioctl, plan.unsafe_span));
     let checks = plan.distinct_checks.iter().map(|(first, second)| {
         let cfgs = cfg_attrs(plan, first).chain(cfg_attrs(plan, second));
@@ -28,6 +29,7 @@ pub fn expand(plan: &Plan) -> TokenStream {
     let table = plan.table.map(|table| expand_table(plan, table));
     quote! {
         #(#fds)*
+        #(#kinds)*
         #(#ioctls)*
         #(#checks)*
         #table
@@ -132,6 +134,33 @@ fn cfg_attrs<'a>(plan: &'a Plan, name: &'a syn::Ident) -> impl Iterator<Item = &
         .filter(move |ioctl| ioctl.decl.name == *name)
         .flat_map(|ioctl| ioctl.decl.attrs.iter())
         .filter(|attr| attr.path().is_ident("cfg"))
+}
+
+fn expand_kind(kind: &KindDecl) -> TokenStream {
+    let KindDecl { attrs, vis, name, members } = kind;
+    let cfgs: Vec<&Attribute> = attrs.iter().filter(|attr| attr.path().is_ident("cfg")).collect();
+    let names: Vec<String> = members.iter().map(|member| format!("`{}`", type_text(member))).collect();
+    let list = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    };
+    let doc = format!("\n\nAn fd kind declared with `ioctl!`: ioctls declared `on {name}` accept {list}.");
+    let impls = members.iter().map(|member| {
+        quote_spanned! {member.span()=>
+            // SAFETY: the `unsafe` block of the `ioctl!` invocation asserts that every
+            // ioctl declared on this kind has the same meaning on each listed handle.
+            #(#cfgs)*
+            unsafe impl ::ioctl_core::__private::Target<#name> for #member {}
+        }
+    });
+    quote! {
+        #(#attrs)*
+        #[doc = #doc]
+        #[derive(Debug, Clone, Copy)]
+        #vis enum #name {}
+
+        #(#impls)*
+    }
 }
 
 fn expand_fd(fd: &FdDecl) -> TokenStream {

@@ -7,6 +7,7 @@
 //!     unsafe {
 //!         group $GROUP;
 //!         $ATTRS $VIS fd $NAME (= "$PATH")?;
+//!         $ATTRS $VIS kind $NAME = $HANDLE (| $HANDLE)+;
 //!         $ATTRS $VIS table $NAME;
 //!         $ATTRS $VIS $DIR $NAME = (raw)? $NUMBER
 //!             (=> $PAYLOAD ([])?)? (($INT))? (size $TYPE)? (as $DIR)? (on $HANDLE)? (-> $RETURN)?
@@ -24,11 +25,11 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Error, Ident, Lit, Token, Type, Visibility};
 
 use crate::ast::{
-    Block, Dir, DirToken, FdDecl, GroupDecl, IoctlDecl, Literal, Number, ReturnKind, Statement,
-    TableDecl,
+    Block, Dir, DirToken, FdDecl, GroupDecl, IoctlDecl, KindDecl, Literal, Number, ReturnKind,
+    Statement, TableDecl,
 };
 
-const STATEMENT_KEYWORDS: &str = "`group`, `fd`, `table`, `none`, `read`, `write` or `readwrite`";
+const STATEMENT_KEYWORDS: &str = "`group`, `fd`, `kind`, `table`, `none`, `read`, `write` or `readwrite`";
 
 /// Parses an invocation. Returns the statements that parsed and the errors of those that
 /// did not; a missing `unsafe` block is a single error.
@@ -178,6 +179,7 @@ fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
             Statement::Group(GroupDecl { keyword, value })
         }
         "fd" => Statement::Fd(parse_fd(input, attrs, vis)?),
+        "kind" => Statement::Kind(parse_kind(input, attrs, vis)?),
         "table" => {
             let name: Ident = input.parse().map_err(|error| {
                 Error::new(error.span(), "expected the table's name after `table`, such as `table KVM_IOCTLS;`")
@@ -267,6 +269,25 @@ fn parse_fd(input: ParseStream, attrs: Vec<Attribute>, vis: Visibility) -> syn::
         None
     };
     Ok(FdDecl { attrs, vis, name, path })
+}
+
+fn parse_kind(input: ParseStream, attrs: Vec<Attribute>, vis: Visibility) -> syn::Result<KindDecl> {
+    let name: Ident = input.parse().map_err(|error| {
+        Error::new(error.span(), "expected the kind's name after `kind`, such as `kind KvmOrVm = Kvm | Vm;`")
+    })?;
+    input.parse::<Token![=]>().map_err(|error| {
+        Error::new(error.span(), format!("expected `=` and the handle types after `{name}`, such as `{name} = Kvm | Vm`"))
+    })?;
+    let mut members = Vec::new();
+    loop {
+        let member = parse_type(input, if members.is_empty() { "=" } else { "|" })?;
+        members.push(member);
+        if !input.peek(Token![|]) {
+            break;
+        }
+        input.parse::<Token![|]>()?;
+    }
+    Ok(KindDecl { attrs, vis, name, members })
 }
 
 fn parse_ioctl(

@@ -11,12 +11,13 @@ use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Error, Ident, Lit, Type};
 
-use crate::ast::{Block, Dir, FdDecl, IoctlDecl, Literal, Number, ReturnKind, Statement, TableDecl};
+use crate::ast::{Block, Dir, FdDecl, IoctlDecl, KindDecl, Literal, Number, ReturnKind, Statement, TableDecl};
 
 /// The items that `expand` generates.
 pub struct Plan<'a> {
     pub unsafe_span: Span,
     pub fds: Vec<&'a FdDecl>,
+    pub kinds: Vec<&'a KindDecl>,
     pub table: Option<&'a TableDecl>,
     pub ioctls: Vec<IoctlPlan<'a>>,
     pub distinct_checks: Vec<(&'a Ident, &'a Ident)>,
@@ -72,6 +73,7 @@ pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
     let duplicates = check_names(block, &mut errors);
 
     let mut fds = Vec::new();
+    let mut kinds = Vec::new();
     let mut table: Option<&TableDecl> = None;
     let mut ioctls = Vec::new();
     for (index, statement) in block.statements.iter().enumerate() {
@@ -85,6 +87,11 @@ pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
             Statement::Fd(fd) => {
                 if check_fd(fd, &mut errors) {
                     fds.push(fd);
+                }
+            }
+            Statement::Kind(kind) => {
+                if check_kind(kind, &mut errors) {
+                    kinds.push(kind);
                 }
             }
             Statement::Table(decl) => match table {
@@ -107,6 +114,7 @@ pub fn validate(block: &Block) -> (Plan<'_>, Vec<Error>) {
     let plan = Plan {
         unsafe_span: block.unsafe_token.span,
         fds,
+        kinds,
         table,
         ioctls,
         distinct_checks,
@@ -204,6 +212,7 @@ fn check_names(block: &Block, errors: &mut Errors) -> Vec<usize> {
             Statement::Group(_) => continue,
             Statement::Fd(fd) => (&fd.name, &fd.attrs),
             Statement::Table(table) => (&table.name, &table.attrs),
+            Statement::Kind(kind) => (&kind.name, &kind.attrs),
             Statement::Ioctl(decl) => (&decl.name, &decl.attrs),
         };
         if has_cfg(attrs) {
@@ -222,6 +231,26 @@ fn check_names(block: &Block, errors: &mut Errors) -> Vec<usize> {
 
 fn has_cfg(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| attr.path().is_ident("cfg"))
+}
+
+fn check_kind(kind: &KindDecl, errors: &mut Errors) -> bool {
+    if kind.members.len() < 2 {
+        errors.push(
+            kind.name.span(),
+            format!("`kind {}` names one handle; write `on` with that handle instead, or list two or more as `Kvm | Vm`", kind.name),
+        );
+        return false;
+    }
+    let mut seen = Vec::new();
+    for member in &kind.members {
+        let text = member.to_token_stream().to_string();
+        if seen.contains(&text) {
+            errors.push(member.span(), format!("`{text}` is listed twice in `kind {}`; keep one", kind.name));
+            return false;
+        }
+        seen.push(text);
+    }
+    true
 }
 
 fn check_fd(fd: &FdDecl, errors: &mut Errors) -> bool {
@@ -250,9 +279,12 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
                 "an ioctl takes either a payload `=> Type` or a by-value integer `(Type)`, not both; remove one",
             );
         }
+        // Some headers encode `_IO` for an ioctl that takes a payload; `as` states what
+        // the kernel really does with it.
+        (Dir::None, Some(_), None) if decl.acts_as.is_some() => {}
         (Dir::None, Some((arrow, ty)), None) => errors.push(
             arrow.span().join(ty.span()).unwrap_or(arrow.span()),
-            "a `none` ioctl has no payload; remove `=> Type`, or declare it `read`, `write` or `readwrite`",
+            "a `none` ioctl has no payload; remove `=> Type`, declare it `read`, `write` or `readwrite`, or add `as write` when the header encodes `_IO` for a payload the kernel reads",
         ),
         (Dir::Read | Dir::ReadWrite, None, Some((paren, _))) => errors.push(
             paren.span.join(),
@@ -296,8 +328,8 @@ fn check_ioctl<'a>(decl: &'a IoctlDecl, group: GroupValue, errors: &mut Errors) 
             let span = as_token.span.join(real.ident.span()).unwrap_or(as_token.span);
             if matches!(decl.number, Number::Raw(_)) {
                 errors.push(span, "a raw request number encodes no direction to override; declare the direction the kernel uses and remove `as`");
-            } else if dir == Dir::None {
-                errors.push(span, "a `none` ioctl has no payload whose direction could differ; remove `as`");
+            } else if dir == Dir::None && decl.payload.is_none() {
+                errors.push(span, "`as` describes a payload, and this `none` ioctl has none; remove `as`, or add the payload `=> Type`");
             } else if real.dir == dir {
                 errors.push(span, format!("`as {}` repeats the declared direction; remove it", real.dir.keyword()));
             } else if real.dir == Dir::None {
