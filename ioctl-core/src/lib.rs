@@ -64,7 +64,7 @@
 //! - An ioctl that returns a descriptor returns an [`OwnedFd`] or the declared handle,
 //!   never a bare integer, so it cannot leak.
 //! - A no-argument ioctl passes an explicit 0 as its argument.
-//! - A failure is an [`std::io::Error`] built from `errno` right after the call. `EINTR`
+//! - A failure is an [`std::io::Error`] built from the call's error number. `EINTR`
 //!   and `EAGAIN` are returned to the caller unless the declaration says `retry`.
 //! - Request numbers are computed at compile time by the target's [`Layout`]; a size that
 //!   does not fit the size field is a compile error, never masked.
@@ -105,6 +105,24 @@
 //! documentation and attributes such as `#[cfg]` on items are kept. Each generated
 //! constant's documentation states its direction, group, number, size, request number and
 //! the C macro it equals.
+//!
+//! # Call path
+//!
+//! On Linux x86_64 and aarch64, each call issues the `ioctl` system call inline: the
+//! `syscall` or `svc 0` instruction sits in the caller, and the error number comes from
+//! the kernel's return value. The C library's `ioctl` function is not called, and `errno`
+//! is left unchanged. This saves the call into the C library and its `errno` handling, a
+//! few nanoseconds per call (BENCHMARKS.md in the repository has the measurements). What
+//! changes for users:
+//!
+//! - A library loaded with `LD_PRELOAD`, or any other interposer of the C library's
+//!   `ioctl` symbol, no longer sees these calls, and neither does `ltrace`.
+//! - seccomp filters, `strace`, `perf trace` and the audit subsystem act on the system
+//!   call itself, so they see the calls as before.
+//!
+//! The `libc-ioctl` feature sends every call through the C library's `ioctl` instead, and
+//! other targets always take that path. Cargo unifies features, so one crate that enables
+//! it switches the whole build. [`sys::RAW_SYSCALL`] tells which path a build takes.
 //!
 //! # Limitations
 //!
