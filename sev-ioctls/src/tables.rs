@@ -6,7 +6,7 @@
 //! restates a number. The crate's header test compiles a C program from them with gcc
 //! against `/usr/include/linux` and compares every value.
 
-use ioctl_core::{IoctlInfo, StructLayout, TypeLayout};
+use ioctl_core::{FlexHeader, IoctlInfo, StructLayout, TypeLayout};
 
 /// How the C side names a payload type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +50,27 @@ pub struct CLayout {
     /// The C flexible array member that the Rust type gives a fixed capacity, if any.
     /// Its offset is compared, and the Rust type may be larger than the C type.
     pub flexible: Option<&'static str>,
+    /// The C flexible array member that follows the Rust type, for a header type that
+    /// implements `FlexHeader` and leaves the member out.
+    pub array: Option<FlexArray>,
+}
+
+/// The C flexible array member that follows a header type, such as `entries` after
+/// `struct kvm_msrs`, with the Rust element type's layout.
+///
+/// The header test checks that the member starts at the end of the C struct and at the
+/// Rust header's size, and that one element has the Rust element's size and alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlexArray {
+    /// The member designator, such as `entries`.
+    pub member: &'static str,
+    /// A designator of the first element, such as `entries[0]`, or `data.vmx[0].vmcs12[0]`
+    /// for the byte region of `struct kvm_nested_state`.
+    pub element: &'static str,
+    /// The size of the Rust element type in bytes.
+    pub element_size: usize,
+    /// The alignment of the Rust element type in bytes.
+    pub element_align: usize,
 }
 
 impl CLayout {
@@ -60,7 +81,20 @@ impl CLayout {
             layout: TypeLayout::of::<T>(),
             renamed: &[],
             flexible: None,
+            array: None,
         }
+    }
+
+    /// Describes the header `H` as a mirror of `struct H` without its flexible array
+    /// member `member`, whose first element `element` designates (`entries[0]`).
+    pub const fn flex_header<H: FlexHeader + StructLayout>(member: &'static str, element: &'static str) -> CLayout {
+        let array = FlexArray {
+            member,
+            element,
+            element_size: size_of::<H::Element>(),
+            element_align: align_of::<H::Element>(),
+        };
+        CLayout { array: Some(array), ..CLayout::of::<H>() }
     }
 
     /// Describes `T` as a mirror of `union T`.
@@ -181,6 +215,7 @@ pub const CONSTANTS: &[&[Constant]] = &[
     crate::kvm::KVM_CONSTANTS,
     crate::kvm::KVM_CAP_CONSTANTS,
     crate::kvm::KVM_XEN_CONSTANTS,
+    crate::kvm::KVM_FLEX_CONSTANTS,
     crate::sev::SEV_STATUS_CONSTANTS,
     crate::sev::SEV_CONSTANTS,
     crate::sev::SNP_GUEST_CONSTANTS,

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use ioctl_core::StructLayout;
-use sev_ioctls::tables::{self, CLayout, CType};
+use sev_ioctls::tables::{self, CLayout, CType, FlexArray};
 
 /// How the Rust value must relate to the C value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +110,39 @@ fn layout_checks(layout: &CLayout, checks: &mut Vec<Check>) {
             field.size as u64,
         ));
     }
+    if let Some(array) = layout.array {
+        flex_array_checks(layout, &array, checks);
+    }
+}
+
+/// Checks a header type against its C struct's flexible array member: the member starts
+/// where the C struct ends and where the Rust header ends, and one element has the Rust
+/// element type's size and alignment.
+fn flex_array_checks(layout: &CLayout, array: &FlexArray, checks: &mut Vec<Check>) {
+    let rust_name = layout.layout.name;
+    let c_type = layout.c_type.type_name();
+    let member = array.member;
+    let element = array.element;
+    checks.push(Check::equal(
+        format!("offsetof({c_type}, {member}) == sizeof({c_type}) for header {rust_name}"),
+        format!("offsetof({c_type}, {member}) == sizeof({c_type})"),
+        1,
+    ));
+    checks.push(Check::equal(
+        format!("offset of {rust_name}'s flexible member ({c_type}.{member})"),
+        format!("offsetof({c_type}, {member})"),
+        layout.layout.size as u64,
+    ));
+    checks.push(Check::equal(
+        format!("size of {rust_name}'s element ({c_type}.{element})"),
+        format!("sizeof((({c_type} *)0)->{element})"),
+        array.element_size as u64,
+    ));
+    checks.push(Check::equal(
+        format!("alignment of {rust_name}'s element ({c_type}.{element})"),
+        format!("_Alignof(__typeof__((({c_type} *)0)->{element}))"),
+        array.element_align as u64,
+    ));
 }
 
 fn all_checks() -> Vec<Check> {
@@ -329,6 +362,31 @@ fn every_payload_type_has_layout() {
     assert!(missing.is_empty(), "payload types without an entry in a layout table:\n{}", missing.join("\n"));
 }
 
+/// Every ioctl declared with `=> Header[]` must have a layout entry that names the C
+/// flexible array member after `Header`, so that the probe checks where it starts.
+#[test]
+fn every_flexible_payload_names_its_array() {
+    let layouts: Vec<&CLayout> = tables::LAYOUTS.iter().flat_map(|table| table.iter()).collect();
+    let mut flexible = 0;
+    let mut missing = Vec::new();
+    for table in tables::IOCTLS.iter().chain(tables::UNVERIFIED_IOCTLS) {
+        for info in table.iter().filter(|info| info.flexible) {
+            flexible += 1;
+            let header = last_segment(info.argument_type.expect("a flexible payload has a header type"));
+            let named = layouts.iter().any(|layout| layout.layout.name == header && layout.array.is_some());
+            if !named {
+                missing.push(format!("{} takes {header}[]", info.name));
+            }
+        }
+    }
+    assert!(flexible >= 16, "only {flexible} flexible array ioctls are declared");
+    assert!(
+        missing.is_empty(),
+        "flexible array headers without `CLayout::flex_header` in a layout table:\n{}",
+        missing.join("\n")
+    );
+}
+
 #[test]
 fn sub_commands_name_their_carrier() {
     let ioctls: Vec<&ioctl_core::IoctlInfo> = tables::IOCTLS.iter().flat_map(|table| table.iter()).collect();
@@ -434,4 +492,52 @@ fn packed_status_flags_width_checked() {
     let mut checks = Vec::new();
     layout_checks(&CLayout::of::<sev_ioctls::sev::sev_user_data_status>(), &mut checks);
     assert_eq!(mismatches("packed-status", &checks), Vec::<String>::new());
+}
+
+/// A header mirror of `struct kvm_msrs` that leaves out the padding after `nmsrs`: the
+/// kernel would read the first entry 4 bytes early.
+mod short_header {
+    #![allow(non_camel_case_types, dead_code)]
+
+    use std::num::TryFromIntError;
+
+    use ioctl_core::{AnyBitPattern, FlexHeader, StructLayout};
+
+    #[repr(C)]
+    #[derive(Clone, Copy, AnyBitPattern, StructLayout)]
+    pub struct kvm_msrs {
+        pub nmsrs: u32,
+    }
+
+    // SAFETY: never passed to the kernel; the test only compares its layout with the
+    // header, which must fail.
+    unsafe impl FlexHeader for kvm_msrs {
+        type Element = sev_ioctls::kvm::kvm_msr_entry;
+
+        fn len(&self) -> usize {
+            self.nmsrs as usize
+        }
+
+        fn try_set_len(&mut self, len: usize) -> Result<(), TryFromIntError> {
+            self.nmsrs = len.try_into()?;
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn flexible_header_too_short_fails() {
+    let mut checks = Vec::new();
+    layout_checks(&CLayout::flex_header::<short_header::kvm_msrs>("entries", "entries[0]"), &mut checks);
+    let found = mismatches("short-header", &checks);
+    let reported = |prefix: &str| found.iter().any(|line| line.starts_with(prefix));
+    assert!(reported("size of kvm_msrs (struct kvm_msrs)"), "size not reported: {found:?}");
+    assert!(reported("alignment of kvm_msrs (struct kvm_msrs)"), "alignment not reported: {found:?}");
+    assert!(reported("offset of kvm_msrs's flexible member (struct kvm_msrs.entries)"), "member offset not reported: {found:?}");
+    assert!(!reported("offsetof(struct kvm_msrs, entries) == sizeof"), "the C struct itself is consistent: {found:?}");
+
+    let mut checks = Vec::new();
+    layout_checks(&CLayout::flex_header::<sev_ioctls::kvm::kvm_msrs>("entries", "entries[0]"), &mut checks);
+    assert_eq!(checks.len(), 10, "size, alignment, two fields and four flexible-member checks");
+    assert_eq!(mismatches("msrs-header", &checks), Vec::<String>::new());
 }

@@ -46,3 +46,16 @@ unsafe impl Target<AttrFd> for Device {}
 unsafe impl Target<AttrFd> for Vcpu {}
 // SAFETY: as above.
 unsafe impl Target<AttrFd> for Kvm {}
+
+/// The fd kind of ioctls that the system fd and vCPU fds serve alike: `KVM_GET_MSRS`
+/// (feature MSRs on the system fd) and `KVM_GET_SUPPORTED_HV_CPUID`.
+#[derive(Debug)]
+pub enum KvmOrVcpu {}
+
+// SAFETY: `kvm_arch_dev_ioctl` and `kvm_arch_vcpu_ioctl` serve each ioctl declared on this
+// kind with the same payload (`kvm_msrs` or `kvm_cpuid2` and its entries), the same
+// direction and the same return convention; on the system fd `KVM_GET_MSRS` reads feature
+// MSRs instead of a vCPU's.
+unsafe impl Target<KvmOrVcpu> for Kvm {}
+// SAFETY: as above.
+unsafe impl Target<KvmOrVcpu> for Vcpu {}

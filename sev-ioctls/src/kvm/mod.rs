@@ -26,6 +26,41 @@
 //!   [`Vm::xen_hvm_config`], [`Vm::xen_hvm_set_attr`], [`Vcpu::xen_set_attr`];
 //! - `KVM_MEMORY_ENCRYPT_OP`: [`Vm::sev_command`] with the commands of [`crate::sev`].
 //!
+//! # Payloads that end in a flexible array
+//!
+//! `KVM_GET_MSR_INDEX_LIST`, `KVM_GET_MSR_FEATURE_INDEX_LIST`, `KVM_GET_SUPPORTED_CPUID`,
+//! `KVM_GET_EMULATED_CPUID`, `KVM_GET_SUPPORTED_HV_CPUID`, `KVM_GET_MSRS`,
+//! `KVM_SET_MSRS`, `KVM_SET_CPUID`, `KVM_SET_CPUID2`, `KVM_GET_CPUID2`,
+//! `KVM_SET_SIGNAL_MASK`, `KVM_GET_REG_LIST`, `KVM_SET_GSI_ROUTING`,
+//! `KVM_SET_PMU_EVENT_FILTER` and `KVM_SET_NESTED_STATE` take a [`Flex`](ioctl_core::Flex)
+//! of their header struct, which owns the header and the array and never lets the count
+//! exceed the allocation. The request number encodes the header's size only, as in C.
+//! `KVM_GET_NESTED_STATE` is reached through [`Vcpu::nested_state`], because the kernel
+//! can write more than the header's `size` there. Wrappers such as
+//! [`Kvm::supported_cpuid`] and [`Kvm::msr_index_list`] retry with more room on `E2BIG`:
+//!
+//! ```no_run
+//! use sev_ioctls::kvm::{kvm_msr_list, Kvm, KVM_GET_MSR_INDEX_LIST};
+//! use ioctl_core::Flex;
+//!
+//! # fn main() -> std::io::Result<()> {
+//! let kvm = Kvm::open()?;
+//!
+//! // By hand: no room fails with E2BIG, and the kernel writes the count it needs.
+//! let mut probe = Flex::<kvm_msr_list>::with_capacity(0)?;
+//! let error = KVM_GET_MSR_INDEX_LIST.call(&kvm, &mut probe).unwrap_err();
+//! assert_eq!(error.raw_os_error(), Some(libc::E2BIG));
+//! let mut list = Flex::<kvm_msr_list>::with_capacity(probe.header().nmsrs as usize)?;
+//! KVM_GET_MSR_INDEX_LIST.call(&kvm, &mut list)?;
+//!
+//! // With the grow-and-retry helper, which doubles the room when the kernel does not
+//! // report a count, as KVM_GET_SUPPORTED_CPUID does.
+//! let ((), cpuid) = sev_ioctls::kvm::KVM_GET_SUPPORTED_CPUID.call_growing(&kvm, 1, 256)?;
+//! println!("{} MSRs, {} CPUID leaves", list.elements().len(), cpuid.elements().len());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Ioctls the kernel declares oddly
 //!
 //! The number keeps the header's encoding and the declaration states what the kernel
@@ -44,12 +79,6 @@
 //!   `KVM_ASSIGN_IRQ`. The headers of Linux 6.8 and later drop them too.
 //! - Ioctls of other architectures: `KVM_S390_*`, `KVM_PPC_*`, `KVM_ARM_*`,
 //!   `KVM_CREATE_SPAPR_TCE*`, `KVM_ALLOCATE_RMA`, `KVM_DIRTY_TLB`.
-//! - Ioctls whose payload ends in a flexible array (marked `TODO` where they belong):
-//!   `KVM_GET_MSR_INDEX_LIST`, `KVM_GET_MSR_FEATURE_INDEX_LIST`,
-//!   `KVM_GET_SUPPORTED_CPUID`, `KVM_GET_EMULATED_CPUID`, `KVM_GET_SUPPORTED_HV_CPUID`,
-//!   `KVM_GET_MSRS`, `KVM_SET_MSRS`, `KVM_SET_CPUID`, `KVM_SET_CPUID2`, `KVM_GET_CPUID2`,
-//!   `KVM_SET_SIGNAL_MASK`, `KVM_GET_REG_LIST`, `KVM_SET_GSI_ROUTING`,
-//!   `KVM_SET_PMU_EVENT_FILTER`, `KVM_GET_NESTED_STATE`, `KVM_SET_NESTED_STATE`.
 //!
 //! # Newer than the installed headers
 //!
@@ -66,6 +95,7 @@ mod caps;
 mod consts;
 mod device;
 mod encrypt;
+mod flexible;
 mod irq;
 mod kinds;
 mod memory;
@@ -82,6 +112,7 @@ pub use caps::*;
 pub use consts::*;
 pub use device::*;
 pub use encrypt::*;
+pub use flexible::*;
 pub use irq::*;
 pub use kinds::*;
 pub use memory::{GuestMemory, MemoryRegion};
@@ -175,4 +206,23 @@ pub const PAYLOAD_LAYOUTS: &[CLayout] = &[
     CLayout::of::<kvm_xen_vcpu_attr>(),
     CLayout::of::<kvm_irq_routing_xen_evtchn>(),
     CLayout::of::<kvm_hyperv_eventfd>(),
+    CLayout::flex_header::<kvm_msr_list>("indices", "indices[0]"),
+    CLayout::of::<kvm_msr_entry>(),
+    CLayout::flex_header::<kvm_msrs>("entries", "entries[0]"),
+    CLayout::of::<kvm_cpuid_entry>(),
+    CLayout::flex_header::<kvm_cpuid>("entries", "entries[0]"),
+    CLayout::of::<kvm_cpuid_entry2>(),
+    CLayout::flex_header::<kvm_cpuid2>("entries", "entries[0]"),
+    CLayout::flex_header::<kvm_signal_mask>("sigset", "sigset[0]"),
+    CLayout::flex_header::<kvm_reg_list>("reg", "reg[0]"),
+    CLayout::of::<kvm_irq_routing_irqchip>(),
+    CLayout::of::<kvm_irq_routing_msi>(),
+    CLayout::of::<kvm_irq_routing_hv_sint>(),
+    CLayout::of::<kvm_irq_routing_entry>(),
+    CLayout::flex_header::<kvm_irq_routing>("entries", "entries[0]"),
+    CLayout::flex_header::<kvm_pmu_event_filter>("events", "events[0]"),
+    CLayout::of::<kvm_vmx_nested_state_hdr>(),
+    CLayout::of::<kvm_svm_nested_state_hdr>(),
+    CLayout::member_of::<kvm_nested_state_hdr>("struct kvm_nested_state", "hdr"),
+    CLayout::flex_header::<kvm_nested_state>("data", "data.vmx[0].vmcs12[0]"),
 ];

@@ -5,11 +5,13 @@ use std::io;
 
 use ioctl_core::ioctl;
 
-use super::{KvmOrVm, Vm};
+use super::{kvm_cpuid2, kvm_msr_list, KvmOrVm, Vm};
 
 ioctl! {
     // SAFETY: every declaration below matches `linux/kvm.h` of Linux 6.1 (direction,
-    // number, payload type and return value); the header test compares each number.
+    // number, payload type and return value); the header test compares each number. The
+    // list ioctls write the header and at most as many entries as `nmsrs` or `nent`
+    // counted on input (`kvm_dev_ioctl` and `kvm_dev_ioctl_get_cpuid` in arch/x86/kvm).
     unsafe {
         group 0xAE;
 
@@ -24,15 +26,23 @@ ioctl! {
         /// Creates a virtual machine; the argument is the VM type (0 for the default type,
         /// or a `KVM_X86_*_VM` type).
         pub none KVM_CREATE_VM = 0x01 (c_ulong) on Kvm -> Vm;
-        // TODO: KVM_GET_MSR_INDEX_LIST (0x02) ends in a flexible array of MSR indices.
+        /// Lists the MSRs that KVM saves and restores for a vCPU; on `E2BIG` the kernel has
+        /// written the number it needs into `nmsrs`. [`Kvm::msr_index_list`] grows the list.
+        pub readwrite KVM_GET_MSR_INDEX_LIST = 0x02 => kvm_msr_list[] on Kvm -> zero;
         /// Returns 0 when a capability (`KVM_CAP_*`) is missing and a positive value, often
         /// a limit, when it is present. On a VM fd the answer is for that VM.
         pub none KVM_CHECK_EXTENSION = 0x03 (c_ulong) on KvmOrVm -> count;
         /// Returns the size in bytes of the `kvm_run` area to `mmap` from a vCPU fd.
         pub none KVM_GET_VCPU_MMAP_SIZE = 0x04 on Kvm -> count;
-        // TODO: KVM_GET_SUPPORTED_CPUID (0x05) ends in a flexible array of CPUID entries.
-        // TODO: KVM_GET_EMULATED_CPUID (0x09) ends in a flexible array of CPUID entries.
-        // TODO: KVM_GET_MSR_FEATURE_INDEX_LIST (0x0a) ends in a flexible array of MSR indices.
+        /// Lists the CPUID leaves that KVM and the host support; on `E2BIG` the kernel
+        /// leaves `nent` unchanged. [`Kvm::supported_cpuid`] grows the list.
+        pub readwrite KVM_GET_SUPPORTED_CPUID = 0x05 => kvm_cpuid2[] on Kvm -> zero;
+        /// Lists the CPUID leaves that KVM emulates; `E2BIG` as for
+        /// [`KVM_GET_SUPPORTED_CPUID`].
+        pub readwrite KVM_GET_EMULATED_CPUID = 0x09 => kvm_cpuid2[] on Kvm -> zero;
+        /// Lists the feature MSRs that `KVM_GET_MSRS` reads on the system fd; `E2BIG` as for
+        /// [`KVM_GET_MSR_INDEX_LIST`].
+        pub readwrite KVM_GET_MSR_FEATURE_INDEX_LIST = 0x0A => kvm_msr_list[] on Kvm -> zero;
         /// Returns the machine-check capabilities (`MCG_CAP`) that KVM can emulate.
         pub read KVM_X86_GET_MCE_CAP_SUPPORTED = 0x9D => u64 on Kvm;
     }

@@ -8,7 +8,7 @@ use ioctl_core::ioctl;
 
 use super::caps::*;
 use super::{
-    kvm_debugregs, kvm_enable_cap, kvm_fpu, kvm_guest_debug, kvm_interrupt, kvm_lapic_state, kvm_mp_state,
+    kvm_cpuid, kvm_cpuid2, kvm_msrs, kvm_nested_state, kvm_reg_list, kvm_signal_mask, KvmOrVcpu, kvm_debugregs, kvm_enable_cap, kvm_fpu, kvm_guest_debug, kvm_interrupt, kvm_lapic_state, kvm_mp_state,
     kvm_one_reg, kvm_regs, kvm_sregs, kvm_sregs2, kvm_tpr_access_ctl, kvm_translation, kvm_vapic_addr,
     kvm_vcpu_events, kvm_x86_mce, kvm_xcrs, kvm_xsave, kvm_xsave_area, KVM_ENABLE_CAP, KVM_GET_STATS_FD,
     KVM_GET_TSC_KHZ, KVM_REG_SIZE_MASK, KVM_REG_SIZE_SHIFT, KVM_SET_TSC_KHZ,
@@ -20,7 +20,11 @@ ioctl! {
     // number and payload layout. `KVM_SET_XSAVE` and `KVM_GET_XSAVE2` move as many bytes
     // as the vCPU's XSAVE area has, so their payload is the 16 KiB `kvm_xsave_area` and
     // their wrappers check the CPU's XSAVE size first. `KVM_GET_ONE_REG` and
-    // `KVM_SET_ONE_REG` hold an address and are reached through wrappers.
+    // `KVM_SET_ONE_REG` hold an address and are reached through wrappers. The flexible
+    // array ioctls read and write the header and at most the entries that it counts
+    // (`msr_io`, `kvm_vcpu_ioctl_set_cpuid2`, `kvm_vcpu_ioctl_get_cpuid2` in
+    // arch/x86/kvm/x86.c and cpuid.c); `KVM_GET_NESTED_STATE` is the exception described at
+    // its declaration, and its only caller allocates for it.
     unsafe {
         group 0xAE;
 
@@ -45,10 +49,17 @@ ioctl! {
         pub readwrite KVM_TRANSLATE = 0x85 => kvm_translation on Vcpu -> zero;
         /// Injects an external interrupt; only without an in-kernel interrupt controller.
         pub write KVM_INTERRUPT = 0x86 => kvm_interrupt on Vcpu -> zero;
-        // TODO: KVM_GET_MSRS (0x88) ends in a flexible array of MSR entries.
-        // TODO: KVM_SET_MSRS (0x89) ends in a flexible array of MSR entries.
-        // TODO: KVM_SET_CPUID (0x8a) ends in a flexible array of CPUID entries.
-        // TODO: KVM_SET_SIGNAL_MASK (0x8b) ends in a flexible array of signal-set bytes.
+        /// Reads the values of the MSRs that the entries name and returns how many it read;
+        /// it stops at the first MSR that it cannot read. On the system fd it reads feature
+        /// MSRs (`KVM_CAP_GET_MSR_FEATURES`).
+        pub readwrite KVM_GET_MSRS = 0x88 => kvm_msrs[] on KvmOrVcpu -> count;
+        /// Writes the MSRs that the entries name and returns how many it wrote; it stops at
+        /// the first MSR that it cannot write.
+        pub write KVM_SET_MSRS = 0x89 => kvm_msrs[] on Vcpu -> count;
+        /// Sets the guest's CPUID leaves from the legacy entry format without sub-leaves.
+        pub write KVM_SET_CPUID = 0x8A => kvm_cpuid[] on Vcpu -> zero;
+        /// Sets the signals blocked while the vCPU runs; `len` must be 8 on x86_64.
+        pub write KVM_SET_SIGNAL_MASK = 0x8B => kvm_signal_mask[] on Vcpu -> zero;
         /// Reads the x87 and SSE state.
         pub read KVM_GET_FPU = 0x8C => kvm_fpu on Vcpu;
         /// Writes the x87 and SSE state.
@@ -57,8 +68,11 @@ ioctl! {
         pub read KVM_GET_LAPIC = 0x8E => kvm_lapic_state on Vcpu;
         /// Writes the local APIC register page (needs an in-kernel irqchip).
         pub write KVM_SET_LAPIC = 0x8F => kvm_lapic_state on Vcpu -> zero;
-        // TODO: KVM_SET_CPUID2 (0x90) ends in a flexible array of CPUID entries.
-        // TODO: KVM_GET_CPUID2 (0x91) ends in a flexible array of CPUID entries.
+        /// Sets the guest's CPUID leaves.
+        pub write KVM_SET_CPUID2 = 0x90 => kvm_cpuid2[] on Vcpu -> zero;
+        /// Reads the guest's CPUID leaves; on `E2BIG` the kernel leaves `nent` unchanged.
+        /// [`Vcpu::cpuid2`] grows the list.
+        pub readwrite KVM_GET_CPUID2 = 0x91 => kvm_cpuid2[] on Vcpu -> zero;
         /// Enables or disables reporting of TPR accesses (`KVM_EXIT_TPR_ACCESS`).
         pub readwrite KVM_TPR_ACCESS_REPORTING = 0x92 => kvm_tpr_access_ctl on Vcpu -> zero;
         /// Sets the guest physical address of the virtual APIC page.
@@ -100,12 +114,20 @@ ioctl! {
         /// Tells the guest's kvmclock that the host paused the VM, so its watchdogs do not
         /// fire.
         pub none KVM_KVMCLOCK_CTRL = 0xAD on Vcpu -> zero;
-        // TODO: KVM_GET_REG_LIST (0xb0) ends in a flexible array of register ids.
+        /// Lists the register ids that `KVM_GET_ONE_REG` reads; on `E2BIG` the kernel has
+        /// written the number it needs into `n`. x86_64 serves it since Linux 6.18.
+        pub readwrite KVM_GET_REG_LIST = 0xB0 => kvm_reg_list[] on Vcpu -> zero;
         /// Queues a system management interrupt.
         pub none KVM_SMI = 0xB7 on Vcpu -> zero;
-        // TODO: KVM_GET_NESTED_STATE (0xbe) ends in a data region whose size the header's `size` field gives.
-        // TODO: KVM_SET_NESTED_STATE (0xbf) ends in a data region whose size the header's `size` field gives.
-        // TODO: KVM_GET_SUPPORTED_HV_CPUID (0xc1) ends in a flexible array of CPUID entries.
+        /// Reads the nested hypervisor's state. The VMX code can write 4 KiB more data than
+        /// the `size` that it checked, so this is reached through [`Vcpu::nested_state`],
+        /// which always leaves room for the largest format.
+        pub(crate) readwrite KVM_GET_NESTED_STATE = 0xBE => kvm_nested_state[] on Vcpu -> zero;
+        /// Restores the nested hypervisor's state; the kernel reads at most `size` bytes.
+        pub write KVM_SET_NESTED_STATE = 0xBF => kvm_nested_state[] on Vcpu -> zero;
+        /// Lists the Hyper-V CPUID leaves that KVM supports; on `E2BIG` the kernel leaves
+        /// `nent` unchanged. On the system fd it needs `KVM_CAP_SYS_HYPERV_CPUID`.
+        pub readwrite KVM_GET_SUPPORTED_HV_CPUID = 0xC1 => kvm_cpuid2[] on KvmOrVcpu -> zero;
         /// Reads the special registers with the PAE page-directory pointers.
         pub read KVM_GET_SREGS2 = 0xCC => kvm_sregs2 on Vcpu;
         /// Writes the special registers with the PAE page-directory pointers.

@@ -7,7 +7,7 @@ use std::os::fd::OwnedFd;
 use ioctl_core::ioctl;
 
 use super::{
-    kvm_clear_dirty_log, kvm_clock_data, kvm_coalesced_mmio_zone, kvm_create_device, kvm_dirty_log, kvm_enable_cap,
+    kvm_pmu_event_filter, kvm_clear_dirty_log, kvm_clock_data, kvm_coalesced_mmio_zone, kvm_create_device, kvm_dirty_log, kvm_enable_cap,
     kvm_msr_filter, kvm_msr_filter_range, kvm_userspace_memory_region, Vcpu, VmOrVcpu, KVM_CHECK_EXTENSION,
     KVM_MSR_FILTER_MAX_RANGES,
 };
@@ -61,7 +61,8 @@ ioctl! {
         /// Enables a capability. Some capabilities take addresses in `args`, so this is
         /// reached through [`Vm::enable_cap`] and [`Vcpu::enable_cap`].
         pub(crate) write KVM_ENABLE_CAP = 0xA3 => kvm_enable_cap on VmOrVcpu -> count;
-        // TODO: KVM_SET_PMU_EVENT_FILTER (0xb2) ends in a flexible array of events.
+        /// Sets which PMU events the guest may count.
+        pub write KVM_SET_PMU_EVENT_FILTER = 0xB2 => kvm_pmu_event_filter[] on Vm -> zero;
         /// Re-protects pages of a slot whose bits are set in the bitmap at the payload's
         /// address; the kernel reads that bitmap.
         pub(crate) readwrite KVM_CLEAR_DIRTY_LOG = 0xC0 => kvm_clear_dirty_log on Vm -> zero;
