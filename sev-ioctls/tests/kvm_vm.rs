@@ -281,16 +281,50 @@ fn system_attributes() {
 }
 
 #[test]
-fn encryption_regions_reach_kernel() {
-    let Some(kvm) = open_kvm("encryption_regions_reach_kernel") else { return };
+fn encrypted_region_needs_sev_guest() {
+    let Some(kvm) = open_kvm("encrypted_region_needs_sev_guest") else { return };
     let vm = kvm.create_vm().unwrap();
-    let page = vec![0u8; 4096];
-    let region = kvm_enc_region { addr: page.as_ptr() as u64, size: 4096 };
-    // Without SEV the kernel serves neither ioctl.
-    for result in [KVM_MEMORY_ENCRYPT_REG_REGION.call(&vm, &region), KVM_MEMORY_ENCRYPT_UNREG_REGION.call(&vm, &region)] {
-        let error = result.unwrap_err();
-        assert!(error.raw_os_error().is_some(), "{error}");
-    }
+    let memory = GuestMemory::new(0x4000).unwrap();
+    // A VM that is not an SEV guest serves neither region ioctl.
+    assert_eq!(errno(vm.register_encrypted_memory(&memory, 0, 0x4000)), libc::ENOTTY);
+
+    let region = vm.set_user_memory_region(0, 0, memory, 0).unwrap();
+    assert_eq!(errno(region.register_encrypted()), libc::ENOTTY);
+
+    let error = vm.register_encrypted_memory(region.memory(), 0x1000, 0x4000).unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::InvalidInput, "a range past the memory is rejected first: {error}");
+}
+
+#[test]
+fn dirty_log_records_guest_write() {
+    let Some(kvm) = open_kvm("dirty_log_records_guest_write") else { return };
+    let vm = kvm.create_vm().unwrap();
+    let memory = GuestMemory::new(0x10000).unwrap();
+    // mov byte [0x3000], 1 ; hlt (real mode)
+    memory.write_at(0x1000, b"\xc6\x06\x00\x30\x01\xf4").unwrap();
+    let region = vm.set_user_memory_region(0, 0, memory, KVM_MEM_LOG_DIRTY_PAGES).unwrap();
+    assert_eq!(region.dirty_log().unwrap(), vec![0u64], "16 pages fit one word, and none is dirty yet");
+
+    let vcpu = vm.create_vcpu(0).unwrap();
+    let mut sregs = KVM_GET_SREGS.call(&vcpu).unwrap();
+    sregs.cs.base = 0;
+    sregs.cs.selector = 0;
+    KVM_SET_SREGS.call(&vcpu, &sregs).unwrap();
+    KVM_SET_REGS.call(&vcpu, &kvm_regs { rip: 0x1000, rflags: 0x2, ..Default::default() }).unwrap();
+    let mut vcpu = VcpuRun::new(&kvm, vcpu).unwrap();
+    assert!(matches!(vcpu.run().unwrap(), Exit::Hlt));
+
+    let mut byte = [0u8];
+    region.memory().read_at(0x3000, &mut byte).unwrap();
+    assert_eq!(byte, [1], "the guest wrote its byte");
+    let bitmap = region.dirty_log().unwrap();
+    assert_eq!(bitmap.len(), 1);
+    assert_ne!(bitmap[0] & (1 << 3), 0, "page 3 (0x3000) is dirty: {:#x}", bitmap[0]);
+    assert_eq!(region.dirty_log().unwrap(), vec![0u64], "reading the log starts a new one");
+
+    let unlogged = GuestMemory::new(0x1000).unwrap();
+    let unlogged = vm.set_user_memory_region(1, 0x100000, unlogged, 0).unwrap();
+    assert_eq!(errno(unlogged.dirty_log()), libc::ENOENT, "a slot without KVM_MEM_LOG_DIRTY_PAGES has no log");
 }
 
 /// On a host without SEV, `KVM_MEMORY_ENCRYPT_OP` fails in the kernel with ENOTTY before

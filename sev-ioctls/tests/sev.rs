@@ -155,6 +155,28 @@ fn commands_fill_addresses_from_borrows() {
 }
 
 #[test]
+fn launch_update_fills_guest_range() {
+    let memory = sev_ioctls::kvm::GuestMemory::new(0x4000).unwrap();
+    let read_payload = |command: &mut launch::LaunchUpdateData<'_>| {
+        let payload = command.prepare().unwrap();
+        // SAFETY: `prepare` returned the address of the command's
+        // `kvm_sev_launch_update_data`, which `command` still holds.
+        unsafe { (payload as *const kvm_sev_launch_update_data).read() }
+    };
+    let first = read_payload(&mut launch::LaunchUpdateData::guest(&memory, 0, 0x1000));
+    let second = read_payload(&mut launch::LaunchUpdateData::guest(&memory, 0x1000, 0x3000));
+    assert_ne!(first.uaddr, 0);
+    assert_eq!(first.len, 0x1000);
+    assert_eq!(second.uaddr, first.uaddr + 0x1000, "the address follows the offset");
+    assert_eq!(second.len, 0x3000);
+
+    let error = launch::LaunchUpdateData::guest(&memory, 0x1000, 0x3001).prepare().unwrap_err();
+    assert!(matches!(&error, SevError::Os(os) if os.kind() == io::ErrorKind::InvalidInput), "{error:?}");
+    let error = launch::LaunchSecret::guest(&[0; 52], &memory, 0x3ff0, 0x20, &[0; 16]).prepare().unwrap_err();
+    assert!(matches!(&error, SevError::Os(os) if os.kind() == io::ErrorKind::InvalidInput), "{error:?}");
+}
+
+#[test]
 fn debug_commands_check_buffers() {
     let src = [0u8; 32];
     let mut short = [0u8; 16];

@@ -12,7 +12,10 @@ use std::io;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 
-use super::{kvm_userspace_memory_region, Vm, KVM_SET_USER_MEMORY_REGION};
+use super::{kvm_dirty_log, kvm_userspace_memory_region, Vm, KVM_GET_DIRTY_LOG, KVM_SET_USER_MEMORY_REGION};
+
+/// The page size of KVM's dirty bitmaps on x86_64: one bit per 4 KiB page.
+const KVM_PAGE_SIZE: usize = 4096;
 
 /// Anonymous, page-aligned host memory to back guest physical memory.
 ///
@@ -110,6 +113,13 @@ impl GuestMemory {
     pub(crate) fn host_address(&self) -> u64 {
         self.address.as_ptr() as u64
     }
+
+    /// Returns the host address of byte `offset`, after checking that `offset..offset +
+    /// count` lies inside the memory.
+    pub(crate) fn host_range(&self, offset: usize, count: usize) -> io::Result<u64> {
+        self.check_range(offset, count)?;
+        Ok(self.host_address() + offset as u64)
+    }
 }
 
 impl Drop for GuestMemory {
@@ -189,6 +199,25 @@ impl MemoryRegion<'_> {
     /// Returns the memory behind the slot, for copying bytes in and out.
     pub fn memory(&self) -> &GuestMemory {
         &self.memory
+    }
+
+    /// Returns the pages of the slot that the guest wrote since the last call, and starts
+    /// a new log (`KVM_GET_DIRTY_LOG`): bit `i % 64` of word `i / 64` is page `i`, a 4 KiB
+    /// page at `guest_phys_addr() + i * 4096`.
+    ///
+    /// Needs a slot registered with [`KVM_MEM_LOG_DIRTY_PAGES`](super::KVM_MEM_LOG_DIRTY_PAGES);
+    /// other slots fail with ENOENT.
+    pub fn dirty_log(&self) -> io::Result<Vec<u64>> {
+        let pages = self.memory.len() / KVM_PAGE_SIZE;
+        let mut bitmap = vec![0u64; pages.div_ceil(64)];
+        let log = kvm_dirty_log { slot: self.slot, padding1: 0, dirty_bitmap: bitmap.as_mut_ptr() as u64 };
+        // The kernel writes one bit per page of the slot, rounded up to whole 64-bit words,
+        // into `bitmap`, which has exactly that many words and is exclusively borrowed for
+        // the call. The slot's size is this region's: `set_user_memory_region` registered
+        // it with `memory.len()`, the kernel rejects a size change of an existing slot, and
+        // only this region can delete the slot.
+        KVM_GET_DIRTY_LOG.call(self.vm, &log)?;
+        Ok(bitmap)
     }
 }
 

@@ -16,6 +16,12 @@
 //!   guard owns the guest memory and removes the slot when dropped;
 //! - `KVM_RUN`: [`VcpuRun::run`], which owns the vCPU's shared `kvm_run` area;
 //! - `KVM_ENABLE_CAP`: [`Vm::enable_cap`], [`Vcpu::enable_cap`], [`Vcpu::enable_evmcs`];
+//! - `KVM_GET_DIRTY_LOG`: [`MemoryRegion::dirty_log`], which sizes the bitmap from the
+//!   slot;
+//! - `KVM_MEMORY_ENCRYPT_REG_REGION`, `KVM_MEMORY_ENCRYPT_UNREG_REGION`: [`Vm::register_encrypted_memory`]
+//!   and [`MemoryRegion::register_encrypted`], whose [`EncryptedRegion`] guard borrows
+//!   the memory and the VM while the kernel keeps the range, and unregisters it when
+//!   dropped;
 //! - `KVM_CLEAR_DIRTY_LOG`: [`Vm::clear_dirty_log`];
 //! - `KVM_X86_SET_MSR_FILTER`: [`Vm::set_msr_filter`];
 //! - `KVM_GET_ONE_REG`, `KVM_SET_ONE_REG`: [`Vcpu::get_one_reg`], [`Vcpu::set_one_reg`];

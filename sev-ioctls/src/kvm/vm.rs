@@ -30,8 +30,8 @@ ioctl! {
         /// Creates a vCPU with the given id.
         pub none KVM_CREATE_VCPU = 0x41 (c_ulong) on Vm -> Vcpu;
         /// Copies a slot's dirty-page bitmap to the address in the payload; the kernel
-        /// writes one bit per page of the slot there.
-        // TODO: a safe wrapper for KVM_GET_DIRTY_LOG needs the slot's size, which `MemoryRegion` owns.
+        /// writes one bit per page of the slot there, so this is reached through
+        /// [`MemoryRegion::dirty_log`](super::MemoryRegion::dirty_log), which knows the size.
         pub(crate) write KVM_GET_DIRTY_LOG = 0x42 => kvm_dirty_log on Vm -> zero;
         /// Sets the number of shadow MMU pages (obsolete with two-dimensional paging).
         pub none KVM_SET_NR_MMU_PAGES = 0x44 (c_ulong) on Vm -> zero;

@@ -9,16 +9,18 @@
 //! stale length into the next call. KVM copies at most the lengths that the caller gave.
 //!
 //! Guest memory fields (`uaddr` of `KVM_SEV_LAUNCH_UPDATE_DATA`, `guest_uaddr` of
-//! `KVM_SEV_LAUNCH_SECRET`) take a `&mut [u8]`, because the firmware writes there.
-// TODO: variants that take a `MemoryRegion`'s guest memory need its host address, which `GuestMemory` keeps private.
+//! `KVM_SEV_LAUNCH_SECRET`) take a `&mut [u8]` or a range of a [`GuestMemory`], such as
+//! the memory of a [`MemoryRegion`](crate::kvm::MemoryRegion), because the firmware writes
+//! there. A `GuestMemory` is borrowed shared: it hands out no references into its bytes,
+//! so the firmware writing them is like the guest writing them.
 
 use std::os::fd::AsRawFd;
 
 use ioctl_core::TypeLayout;
 
 use super::kvm_types::*;
-use super::{decode_status, input, len_u32, output, sealed, Sev, SevError};
-use crate::kvm::{kvm_sev_cmd, Vm, KVM_MEMORY_ENCRYPT_OP};
+use super::{decode_status, input, output, sealed, Sev, SevError};
+use crate::kvm::{kvm_sev_cmd, GuestMemory, Vm, KVM_MEMORY_ENCRYPT_OP};
 use crate::tables::SubCommand;
 
 /// A `KVM_SEV_*` command of `KVM_MEMORY_ENCRYPT_OP`: the command id bound to its payload.
@@ -91,8 +93,9 @@ macro_rules! kvm_command_with_payload {
         impl sealed::Sealed for $name<'_> {}
 
         // SAFETY: `prepare` calls `fill`, which sets every address of `raw` from a borrow
-        // that the command holds, with that borrow's length, and returns the address of
-        // `raw`, the C payload of this command id.
+        // that the command holds, with that borrow's length (for a `GuestMemory`, a range
+        // checked to lie inside it), and returns the address of `raw`, the C payload of
+        // this command id.
         unsafe impl KvmSevCommand for $name<'_> {
             const ID: u32 = $id;
             const NAME: &'static str = stringify!($id);
@@ -187,23 +190,57 @@ impl<'a> LaunchStart<'a> {
 
 kvm_command_with_payload!(LaunchStart<'a> = KVM_SEV_LAUNCH_START, kvm_sev_launch_start);
 
+/// Memory that the firmware writes in place: a borrowed slice, or a range of guest memory.
+#[derive(Debug)]
+enum InPlace<'a> {
+    Slice(&'a mut [u8]),
+    Guest { memory: &'a GuestMemory, offset: usize, count: usize },
+}
+
+impl InPlace<'_> {
+    /// Returns the address and length fields for this memory, after checking that a guest
+    /// range lies inside its memory.
+    fn fields(&mut self) -> Result<(u64, u32), SevError> {
+        match self {
+            InPlace::Slice(slice) => output(Some(&mut **slice)),
+            InPlace::Guest { memory, offset, count } => {
+                let address = memory.host_range(*offset, *count).map_err(SevError::Os)?;
+                let count = u32::try_from(*count).map_err(|_| {
+                    SevError::Os(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("a guest range of {count} bytes does not fit a 32-bit length field"),
+                    ))
+                })?;
+                Ok((address, count))
+            }
+        }
+    }
+}
+
 /// `KVM_SEV_LAUNCH_UPDATE_DATA`: encrypts guest memory in place with the guest's key and
 /// adds it to the launch measurement.
 #[derive(Debug)]
 pub struct LaunchUpdateData<'a> {
     raw: kvm_sev_launch_update_data,
-    memory: &'a mut [u8],
+    memory: InPlace<'a>,
 }
 
 impl<'a> LaunchUpdateData<'a> {
     /// Encrypts `memory`, which the guest's memory slots must map.
     pub fn new(memory: &'a mut [u8]) -> LaunchUpdateData<'a> {
+        LaunchUpdateData { raw: kvm_sev_launch_update_data::default(), memory: InPlace::Slice(memory) }
+    }
+
+    /// Encrypts `count` bytes of `memory` from `offset`, such as the memory of a
+    /// [`MemoryRegion`](crate::kvm::MemoryRegion). A range outside the memory fails with
+    /// [`SevError::Os`] of kind `InvalidInput` before the call.
+    pub fn guest(memory: &'a GuestMemory, offset: usize, count: usize) -> LaunchUpdateData<'a> {
+        let memory = InPlace::Guest { memory, offset, count };
         LaunchUpdateData { raw: kvm_sev_launch_update_data::default(), memory }
     }
 
     fn fill(&mut self) -> Result<(), SevError> {
-        self.raw.uaddr = self.memory.as_mut_ptr() as u64;
-        self.raw.len = len_u32(self.memory)?;
+        (self.raw.uaddr, self.raw.len) = self.memory.fields()?;
         Ok(())
     }
 }
@@ -215,19 +252,32 @@ kvm_command_with_payload!(LaunchUpdateData<'a> = KVM_SEV_LAUNCH_UPDATE_DATA, kvm
 pub struct LaunchSecret<'a> {
     raw: kvm_sev_launch_secret,
     header: &'a [u8],
-    guest: &'a mut [u8],
+    guest: InPlace<'a>,
     transport: &'a [u8],
 }
 
 impl<'a> LaunchSecret<'a> {
     /// Injects the secret that `header` and `transport` carry into `guest`.
     pub fn new(header: &'a [u8], guest: &'a mut [u8], transport: &'a [u8]) -> LaunchSecret<'a> {
+        LaunchSecret { raw: kvm_sev_launch_secret::default(), header, guest: InPlace::Slice(guest), transport }
+    }
+
+    /// Injects the secret into `count` bytes of `memory` from `offset`, such as the memory
+    /// of a [`MemoryRegion`](crate::kvm::MemoryRegion).
+    pub fn guest(
+        header: &'a [u8],
+        memory: &'a GuestMemory,
+        offset: usize,
+        count: usize,
+        transport: &'a [u8],
+    ) -> LaunchSecret<'a> {
+        let guest = InPlace::Guest { memory, offset, count };
         LaunchSecret { raw: kvm_sev_launch_secret::default(), header, guest, transport }
     }
 
     fn fill(&mut self) -> Result<(), SevError> {
         (self.raw.hdr_uaddr, self.raw.hdr_len) = input(Some(self.header))?;
-        (self.raw.guest_uaddr, self.raw.guest_len) = output(Some(&mut *self.guest))?;
+        (self.raw.guest_uaddr, self.raw.guest_len) = self.guest.fields()?;
         (self.raw.trans_uaddr, self.raw.trans_len) = input(Some(self.transport))?;
         Ok(())
     }
