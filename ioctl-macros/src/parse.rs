@@ -82,6 +82,11 @@ pub fn parse_block(input: TokenStream) -> Result<(Block, Vec<Error>), Error> {
             ));
             continue;
         }
+        let first_span = tokens.clone().into_iter().next().map_or(last_span, |tree| tree.span());
+        if let Err(error) = crate::limits::check_nesting(&tokens, first_span, "declaration") {
+            errors.push(error);
+            continue;
+        }
         let starts_with_group = first_keyword(&tokens).is_some_and(|ident| ident == "group");
         match parse_statement.parse2(tokens) {
             Ok(statement) => statements.push(statement),

@@ -4,7 +4,7 @@ use quote::quote;
 
 #[test]
 fn valid_block_expands_without_errors() {
-    let output = crate::ioctl_tokens(quote! {
+    let output = crate::pipeline::ioctl_tokens(quote! {
         unsafe {
             group 0xAE;
             pub read KVM_GET_REGS = 0x81 => kvm_regs;
