@@ -2,6 +2,10 @@
 
 use quote::quote;
 
+mod expansion;
+mod fuzz;
+mod regressions;
+
 #[test]
 fn valid_block_expands_without_errors() {
     let output = crate::pipeline::ioctl_tokens(quote! {
