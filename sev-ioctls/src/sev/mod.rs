@@ -32,6 +32,8 @@ mod guest;
 mod kvm_types;
 mod psp_types;
 mod debug;
+#[cfg(feature = "fake-firmware")]
+pub mod fake;
 pub mod launch;
 pub mod migrate;
 pub mod snp;
