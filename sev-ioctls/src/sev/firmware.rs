@@ -42,6 +42,11 @@ ioctl! {
 /// A platform command of `SEV_ISSUE_CMD`: the command id bound to its payload.
 ///
 /// The trait is sealed: the commands of this crate are its only implementations.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a firmware command of `SEV_ISSUE_CMD`",
+    label = "not a command type of `sev_ioctls::sev`",
+    note = "pass a command type such as `PlatformStatus::default()`, which binds the command id to its payload"
+)]
 pub trait FirmwareCommand: sealed::Sealed {
     /// The command id (`SEV_*`).
     const ID: u32;

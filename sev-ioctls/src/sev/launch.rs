@@ -32,6 +32,11 @@ use crate::tables::SubCommand;
 /// and that every address in that payload comes from a borrow that `self` holds, valid
 /// for the kernel's reads and writes of the lengths the payload states. The trait is
 /// sealed: the commands of this crate are its only implementations.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `KVM_SEV_*` command",
+    label = "not a command type of `sev_ioctls::sev`",
+    note = "pass a command type such as `launch::LaunchMeasure::new(&mut buffer)`, which fills the payload's addresses from borrows"
+)]
 pub unsafe trait KvmSevCommand: sealed::Sealed {
     /// The command id (`KVM_SEV_*`).
     const ID: u32;
