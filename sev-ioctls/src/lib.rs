@@ -34,6 +34,18 @@
 //! # }
 //! ```
 
+//! # Arrays, registrations and a fake firmware
+//!
+//! - Payloads that end in a flexible array take a [`Flex`](ioctl_core::Flex) of their
+//!   header, and wrappers such as [`kvm::Kvm::supported_cpuid`] grow it on `E2BIG`; the
+//!   [`kvm`] module documentation shows both by hand and with the helper.
+//! - Where the kernel keeps an address after the call, a guard owns or borrows the
+//!   memory and undoes the registration when dropped: [`kvm::MemoryRegion`] for memory
+//!   slots and [`kvm::EncryptedRegion`] for SEV's pinned ranges, which has an example.
+//! - The `fake-firmware` feature adds `sev::fake`, a scripted SEV firmware that serves
+//!   the real ioctls of code under test through seccomp user notification; its
+//!   documentation has a test as an example.
+
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 

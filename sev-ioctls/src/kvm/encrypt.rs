@@ -75,6 +75,30 @@ ioctl! {
 /// the VM is destroyed, and dropping the memory later unmaps it from the process but
 /// leaves the pinned pages to the kernel, so no memory of the program changes under it.
 /// [`unregister`](Self::unregister) returns that error instead.
+///
+/// # Example
+///
+/// ```no_run
+/// use sev_ioctls::kvm::{GuestMemory, Kvm};
+/// use sev_ioctls::sev::{launch, Sev};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let kvm = Kvm::open()?;
+/// let sev = Sev::open()?;
+/// let vm = kvm.create_vm()?;
+/// vm.sev_command(None, &mut launch::Init)?;
+/// let region = vm.set_user_memory_region(0, 0, GuestMemory::new(0x10_0000)?, 0)?;
+/// let pinned = region.register_encrypted()?;
+///
+/// vm.sev_command(Some(&sev), &mut launch::LaunchStart::new(0, 0x1, None, None))?;
+/// vm.sev_command(None, &mut launch::LaunchUpdateData::guest(region.memory(), 0, 0x1000))?;
+///
+/// // `drop(region)` here would not compile: `pinned` borrows it until it is unregistered.
+/// pinned.unregister()?;
+/// drop(region);
+/// # Ok(())
+/// # }
+/// ```
 #[must_use = "dropping the guard unregisters the range at once"]
 pub struct EncryptedRegion<'a> {
     vm: &'a Vm,
