@@ -54,11 +54,13 @@ impl<H> HandleFd<H> {
     }
 
     /// Borrows the descriptor.
+    #[inline]
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
 
     /// Returns the descriptor number.
+    #[inline]
     pub fn as_raw_fd(&self) -> RawFd {
         self.fd.as_raw_fd()
     }

@@ -23,7 +23,16 @@ pub fn expand(plan: &Plan) -> TokenStream {
         );
         quote_spanned! {second.span()=>
             #(#cfgs)*
-            const _: () = ::core::assert!(#first.request() != #second.request(), #message);
+            ::core::assert!(#first.request() != #second.request(), #message);
+        }
+    });
+    // One constant holds every check: each constant item costs the compiler far more than
+    // the comparison it evaluates.
+    let checks = (!plan.distinct_checks.is_empty()).then(|| {
+        quote! {
+            const _: () = {
+                #(#checks)*
+            };
         }
     });
     let table = plan.table.map(|table| expand_table(plan, table));
@@ -31,7 +40,7 @@ pub fn expand(plan: &Plan) -> TokenStream {
         #(#fds)*
         #(#kinds)*
         #(#ioctls)*
-        #(#checks)*
+        #checks
         #table
     }
 }
@@ -217,6 +226,7 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
 
         #(#cfgs)*
         impl ::ioctl_core::__private::AsFd for #name {
+            #[inline]
             fn as_fd(&self) -> ::ioctl_core::__private::BorrowedFd<'_> {
                 self.fd.as_fd()
             }
@@ -224,6 +234,7 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
 
         #(#cfgs)*
         impl ::ioctl_core::__private::AsRawFd for #name {
+            #[inline]
             fn as_raw_fd(&self) -> ::ioctl_core::__private::RawFd {
                 self.fd.as_raw_fd()
             }
