@@ -30,11 +30,13 @@ On failure the error names the device; [`ioctl_core::OpenError::from_io`] return
     }
 }
 impl ::ioctl_core::__private::AsFd for Kvm {
+    #[inline]
     fn as_fd(&self) -> ::ioctl_core::__private::BorrowedFd<'_> {
         self.fd.as_fd()
     }
 }
 impl ::ioctl_core::__private::AsRawFd for Kvm {
+    #[inline]
     fn as_raw_fd(&self) -> ::ioctl_core::__private::RawFd {
         self.fd.as_raw_fd()
     }
