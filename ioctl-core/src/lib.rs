@@ -179,7 +179,7 @@ pub mod __private {
     pub enum Spec {
         /// A complete number (`raw`).
         Raw(u32),
-        /// Fields to encode; `size: None` means the size of the payload or value type.
+        /// Fields to encode.
         Encoded {
             /// The direction bits.
             direction: Direction,
@@ -187,9 +187,17 @@ pub mod __private {
             group: u8,
             /// The number within the group.
             number: u8,
-            /// The encoded size, when it is not the argument type's.
-            size: Option<usize>,
+            /// The encoded size.
+            size: Size,
         },
+    }
+
+    /// The size that a request number encodes.
+    pub enum Size {
+        /// The size of the payload or by-value type.
+        OfArgument,
+        /// A size given by the declaration: 0 for `none`, or that of a `size Type`.
+        Bytes(usize),
     }
 
     const fn resolve<T>(spec: Spec) -> u32 {
@@ -197,8 +205,8 @@ pub mod __private {
             Spec::Raw(request) => request,
             Spec::Encoded { direction, group, number, size } => {
                 let size = match size {
-                    Some(size) => size,
-                    None => size_of::<T>(),
+                    Size::Bytes(size) => size,
+                    Size::OfArgument => size_of::<T>(),
                 };
                 Layout::NATIVE.request(direction, group, number, size)
             }

@@ -308,18 +308,18 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     let private = quote_spanned!(argument_span=> ::ioctl_core::__private);
     let spec = match &plan.request {
         Request::Raw(value) => {
-            let value = spanned_literal(proc_macro2::Literal::u32_suffixed(*value), argument_span);
+            let value = hex_literal(format!("{value:#010X}u32"), argument_span);
             quote_spanned!(argument_span=> #private::Spec::Raw(#value))
         }
         Request::Encoded { group, number, .. } => {
             let mut direction = direction_ident(plan.decl.dir.dir);
             direction.set_span(argument_span);
-            let group = spanned_literal(proc_macro2::Literal::u8_suffixed(*group), argument_span);
-            let number = spanned_literal(proc_macro2::Literal::u8_suffixed(*number), argument_span);
+            let group = hex_literal(format!("{group:#04X}u8"), argument_span);
+            let number = hex_literal(format!("{number:#04X}u8"), argument_span);
             let size = match (&plan.decl.size, plan.decl.dir.dir) {
-                (_, Dir::None) => quote_spanned!(argument_span=> #private::Option::Some(0)),
-                (Some((_, ty)), _) => quote_spanned!(ty.span()=> #private::Option::Some(#private::size_of::<#ty>())),
-                (None, _) => quote_spanned!(argument_span=> #private::Option::None),
+                (_, Dir::None) => quote_spanned!(argument_span=> #private::Size::Bytes(0)),
+                (Some((_, ty)), _) => quote_spanned!(ty.span()=> #private::Size::Bytes(#private::size_of::<#ty>())),
+                (None, _) => quote_spanned!(argument_span=> #private::Size::OfArgument),
             };
             quote_spanned! {argument_span=>
                 #private::Spec::Encoded {
@@ -365,9 +365,10 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     }
 }
 
-fn spanned_literal(mut literal: proc_macro2::Literal, span: Span) -> proc_macro2::Literal {
-    literal.set_span(span);
-    literal
+/// Returns an integer literal written in hex, as headers write ioctl numbers, so that
+/// `cargo expand` shows `0xAE` where the declaration says `0xAE`.
+fn hex_literal(text: String, span: Span) -> syn::LitInt {
+    syn::LitInt::new(&text.replacen("0X", "0x", 1), span)
 }
 
 /// Returns the `Retry` value of a `retry` clause, or `None` without one.
@@ -417,7 +418,9 @@ fn generated_docs(plan: &IoctlPlan) -> String {
     let decl = plan.decl;
     let name = &decl.name;
     let dir = decl.dir.dir;
-    let mut doc = String::from("\n\n");
+    // A blank line separates the generated text from the user's docs, if any.
+    let has_docs = decl.attrs.iter().any(|attr| attr.path().is_ident("doc"));
+    let mut doc = String::from(if has_docs { "\n\n" } else { "" });
 
     match &plan.request {
         Request::Raw(value) => {
@@ -456,9 +459,9 @@ fn generated_docs(plan: &IoctlPlan) -> String {
     doc += " ";
     doc += &match plan.argument {
         Argument::None => "Takes no argument (passes 0).".to_string(),
-        Argument::Read(ty) => format!("The kernel writes a `{}`, which the call returns.", type_text(ty)),
-        Argument::Write(ty) => format!("The kernel reads a `{}`, which the call borrows.", type_text(ty)),
-        Argument::ReadWrite(ty) => format!("The kernel reads and rewrites a `{}`, which the call borrows mutably.", type_text(ty)),
+        Argument::Read(ty) => format!("The kernel writes the payload, `{}`, which the call returns.", type_text(ty)),
+        Argument::Write(ty) => format!("The kernel reads the payload, `{}`, which the call borrows.", type_text(ty)),
+        Argument::ReadWrite(ty) => format!("The kernel reads and rewrites the payload, `{}`, which the call borrows mutably.", type_text(ty)),
         Argument::Value(ty) => format!("Takes a `{}` by value.", type_text(ty)),
         Argument::WriteFlex(ty) => format!(
             "The kernel reads a `{}` header and the elements it counts, from a borrowed `Flex<{0}>`.",

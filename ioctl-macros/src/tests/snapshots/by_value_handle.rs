@@ -1,9 +1,7 @@
 // Expansion of:
 // ioctl! { unsafe { group 0xAE ; pub none KVM_CREATE_VM = 0x01 (c_ulong) on Kvm -> Vm ; } }
 
-/**
-
-Equals the C macro `_IO(0xAE, 0x01)`.
+/**Equals the C macro `_IO(0xAE, 0x01)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
@@ -19,9 +17,9 @@ pub const KVM_CREATE_VM: ::ioctl_core::__private::Ioctl<
     let declared = unsafe {
         ::ioctl_core::__private::value(::ioctl_core::__private::Spec::Encoded {
             direction: ::ioctl_core::__private::Direction::None,
-            group: 174u8,
-            number: 1u8,
-            size: ::ioctl_core::__private::Option::Some(0),
+            group: 0xAEu8,
+            number: 0x01u8,
+            size: ::ioctl_core::__private::Size::Bytes(0),
         })
     };
     ::ioctl_core::__private::returning(declared)

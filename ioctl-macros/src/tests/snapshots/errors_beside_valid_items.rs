@@ -7,15 +7,13 @@
 ::core::compile_error! {
     "a `write` ioctl needs a payload type; add `=> Type` after the number"
 }
-/**
-
-Equals the C macro `_IOR(0xAE, 0x81, kvm_regs)`.
+/**Equals the C macro `_IOR(0xAE, 0x81, kvm_regs)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
 | `read` | `0xae` | `0x81` | `size_of::<kvm_regs>()` | `KVM_GET_REGS.request()` |
 
-Applies to `Vcpu` handles. The kernel writes a `kvm_regs`, which the call returns. The kernel returns 0 on success.*/
+Applies to `Vcpu` handles. The kernel writes the payload, `kvm_regs`, which the call returns. The kernel returns 0 on success.*/
 #[allow(clippy::undocumented_unsafe_blocks)]
 pub const KVM_GET_REGS: ::ioctl_core::__private::Ioctl<
     Vcpu,
@@ -24,14 +22,12 @@ pub const KVM_GET_REGS: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::read(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::Read,
-        group: 174u8,
-        number: 129u8,
-        size: ::ioctl_core::__private::Option::None,
+        group: 0xAEu8,
+        number: 0x81u8,
+        size: ::ioctl_core::__private::Size::OfArgument,
     })
 };
-/**
-
-Equals the C macro `_IO(0xAE, 0x80)`.
+/**Equals the C macro `_IO(0xAE, 0x80)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
@@ -46,8 +42,8 @@ pub const KVM_RUN: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::none(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::None,
-        group: 174u8,
-        number: 128u8,
-        size: ::ioctl_core::__private::Option::Some(0),
+        group: 0xAEu8,
+        number: 0x80u8,
+        size: ::ioctl_core::__private::Size::Bytes(0),
     })
 };

@@ -1,9 +1,7 @@
 // Expansion of:
 // ioctl! { unsafe { group 0xAE ; pub none KVM_GET_API_VERSION = 0x00 on Kvm -> count ; } }
 
-/**
-
-Equals the C macro `_IO(0xAE, 0x00)`.
+/**Equals the C macro `_IO(0xAE, 0x00)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
@@ -18,8 +16,8 @@ pub const KVM_GET_API_VERSION: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::none(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::None,
-        group: 174u8,
-        number: 0u8,
-        size: ::ioctl_core::__private::Option::Some(0),
+        group: 0xAEu8,
+        number: 0x00u8,
+        size: ::ioctl_core::__private::Size::Bytes(0),
     })
 };

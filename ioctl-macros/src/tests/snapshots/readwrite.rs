@@ -1,15 +1,13 @@
 // Expansion of:
 // ioctl! { unsafe { group 0xAE ; pub readwrite KVM_CREATE_DEVICE = 0xE0 => kvm_create_device on Vm ; } }
 
-/**
-
-Equals the C macro `_IOWR(0xAE, 0xE0, kvm_create_device)`.
+/**Equals the C macro `_IOWR(0xAE, 0xE0, kvm_create_device)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
 | `readwrite` | `0xae` | `0xe0` | `size_of::<kvm_create_device>()` | `KVM_CREATE_DEVICE.request()` |
 
-Applies to `Vm` handles. The kernel reads and rewrites a `kvm_create_device`, which the call borrows mutably. Returns the kernel's non-negative return value.*/
+Applies to `Vm` handles. The kernel reads and rewrites the payload, `kvm_create_device`, which the call borrows mutably. Returns the kernel's non-negative return value.*/
 #[allow(clippy::undocumented_unsafe_blocks)]
 pub const KVM_CREATE_DEVICE: ::ioctl_core::__private::Ioctl<
     Vm,
@@ -18,8 +16,8 @@ pub const KVM_CREATE_DEVICE: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::read_write(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::ReadWrite,
-        group: 174u8,
-        number: 224u8,
-        size: ::ioctl_core::__private::Option::None,
+        group: 0xAEu8,
+        number: 0xE0u8,
+        size: ::ioctl_core::__private::Size::OfArgument,
     })
 };

@@ -1,15 +1,13 @@
 // Expansion of:
 // ioctl! { unsafe { group 0xAE ; pub readwrite KVM_MEMORY_ENCRYPT_OP = 0xBA => kvm_sev_cmd size c_ulong on Vm ; } }
 
-/**
-
-Equals the C macro `_IOWR(0xAE, 0xBA, c_ulong)`.
+/**Equals the C macro `_IOWR(0xAE, 0xBA, c_ulong)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
 | `readwrite` | `0xae` | `0xba` | `size_of::<c_ulong>()` | `KVM_MEMORY_ENCRYPT_OP.request()` |
 
-Applies to `Vm` handles. The kernel reads and rewrites a `kvm_sev_cmd`, which the call borrows mutably. Returns the kernel's non-negative return value.
+Applies to `Vm` handles. The kernel reads and rewrites the payload, `kvm_sev_cmd`, which the call borrows mutably. Returns the kernel's non-negative return value.
 
 Kernel quirk: the header sizes the number by `c_ulong`, but the argument is a `kvm_sev_cmd`.*/
 #[allow(clippy::undocumented_unsafe_blocks)]
@@ -20,9 +18,9 @@ pub const KVM_MEMORY_ENCRYPT_OP: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::read_write(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::ReadWrite,
-        group: 174u8,
-        number: 186u8,
-        size: ::ioctl_core::__private::Option::Some(
+        group: 0xAEu8,
+        number: 0xBAu8,
+        size: ::ioctl_core::__private::Size::Bytes(
             ::ioctl_core::__private::size_of::<c_ulong>(),
         ),
     })

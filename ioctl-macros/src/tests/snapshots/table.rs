@@ -1,9 +1,7 @@
 // Expansion of:
 // ioctl! { unsafe { group 0xAE ; pub table KVM_IOCTLS ; pub none KVM_GET_API_VERSION = 0x00 -> count ; # [cfg (target_arch = "x86_64")] pub read KVM_GET_REGS = 0x81 => kvm_regs on Vcpu ; } }
 
-/**
-
-Equals the C macro `_IO(0xAE, 0x00)`.
+/**Equals the C macro `_IO(0xAE, 0x00)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
@@ -18,21 +16,19 @@ pub const KVM_GET_API_VERSION: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::none(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::None,
-        group: 174u8,
-        number: 0u8,
-        size: ::ioctl_core::__private::Option::Some(0),
+        group: 0xAEu8,
+        number: 0x00u8,
+        size: ::ioctl_core::__private::Size::Bytes(0),
     })
 };
 #[cfg(target_arch = "x86_64")]
-/**
-
-Equals the C macro `_IOR(0xAE, 0x81, kvm_regs)`.
+/**Equals the C macro `_IOR(0xAE, 0x81, kvm_regs)`.
 
 | direction | group | number | size (bytes) | request number |
 |---|---|---|---|---|
 | `read` | `0xae` | `0x81` | `size_of::<kvm_regs>()` | `KVM_GET_REGS.request()` |
 
-Applies to `Vcpu` handles. The kernel writes a `kvm_regs`, which the call returns. The kernel returns 0 on success.*/
+Applies to `Vcpu` handles. The kernel writes the payload, `kvm_regs`, which the call returns. The kernel returns 0 on success.*/
 #[allow(clippy::undocumented_unsafe_blocks)]
 pub const KVM_GET_REGS: ::ioctl_core::__private::Ioctl<
     Vcpu,
@@ -41,9 +37,9 @@ pub const KVM_GET_REGS: ::ioctl_core::__private::Ioctl<
 > = unsafe {
     ::ioctl_core::__private::read(::ioctl_core::__private::Spec::Encoded {
         direction: ::ioctl_core::__private::Direction::Read,
-        group: 174u8,
-        number: 129u8,
-        size: ::ioctl_core::__private::Option::None,
+        group: 0xAEu8,
+        number: 0x81u8,
+        size: ::ioctl_core::__private::Size::OfArgument,
     })
 };
 /**
