@@ -124,10 +124,44 @@
 //! other targets always take that path. Cargo unifies features, so one crate that enables
 //! it switches the whole build. [`sys::RAW_SYSCALL`] tells which path a build takes.
 //!
+//! # Generated documentation
+//!
+//! Every declared constant's rustdoc is the user's `///` text followed by what the
+//! declaration encodes. For `pub read KVM_GET_REGS = 0x81 => KvmRegs on Vcpu;` in the
+//! example above it reads:
+//!
+//! > Equals the C macro `_IOR(0xAE, 0x81, KvmRegs)`.
+//! >
+//! > | direction | group | number | size (bytes) | request number |
+//! > |---|---|---|---|---|
+//! > | `read` | `0xae` | `0x81` | `size_of::<KvmRegs>()` | `KVM_GET_REGS.request()` |
+//! >
+//! > Applies to `Vcpu` handles. The kernel writes the payload, `KvmRegs`, which the call
+//! > returns. The kernel returns 0 on success.
+//!
+//! Where the payload is a fixed-width integer or an array of them, the table gives the size
+//! in bytes and the request number of the asm-generic layout. For other types the macro
+//! cannot know the size, so the table names `size_of` and the `request()` call, which
+//! returns the number on the compilation target:
+//!
+//! ```
+//! # use ioctl_core::{ioctl, AnyBitPattern};
+//! # #[repr(C)]
+//! # #[derive(Clone, Copy, AnyBitPattern)]
+//! # pub struct KvmRegs { pub regs: [u64; 18] }
+//! # ioctl! { unsafe { group 0xAE; pub fd Vcpu; pub read KVM_GET_REGS = 0x81 => KvmRegs on Vcpu; } }
+//! assert_eq!(KVM_GET_REGS.request(), 0x8090_AE81);
+//! ```
+//!
 //! # Limitations
 //!
 //! - Payloads that hold addresses need a safe wrapper written by hand around a private
 //!   declaration.
+//! - A declaration whose tokens nest more than 128 levels deep (a type such as `&&&…u8`)
+//!   is rejected, because parsing it could overflow the compiler's stack; name the deep
+//!   type with a type alias.
+//! - The duplicate-number check covers one invocation; ioctls of one group declared in
+//!   several invocations are not compared with each other.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
