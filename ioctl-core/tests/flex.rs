@@ -83,7 +83,8 @@ fn open_kvm(test: &str) -> Option<Kvm> {
             if std::env::var_os("IOCTL_REQUIRE_KVM").is_some_and(|value| value == "1") {
                 panic!("{test}: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
             }
-            println!("SKIPPED: {test}: {error}");
+            // Written past the harness capture, so the skip shows in plain `cargo test`.
+            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: {test}: {error}\n"));
             None
         }
     }

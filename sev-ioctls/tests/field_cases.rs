@@ -36,7 +36,7 @@ fn f07_no_argument_ioctls_pass_zero() {
     // KVM_RUN with a non-zero argument fails with EINVAL; with `immediate_exit` set it
     // returns EINTR before entering the guest, so every call shows which argument it got.
     if KVM_CHECK_EXTENSION.call(&kvm, KVM_CAP_IMMEDIATE_EXIT.into()).unwrap() == 0 {
-        println!("SKIPPED: f07 KVM_RUN part: KVM_CAP_IMMEDIATE_EXIT is not supported");
+        common::skip(format_args!("f07 KVM_RUN part: KVM_CAP_IMMEDIATE_EXIT is not supported"));
         return;
     }
     let vm = kvm.create_vm().unwrap();
@@ -52,7 +52,7 @@ fn f07_no_argument_ioctls_pass_zero() {
 fn f11_eintr_reaches_caller_unretried() {
     let Some(kvm) = common::open_kvm("f11_eintr_reaches_caller_unretried") else { return };
     if KVM_CHECK_EXTENSION.call(&kvm, KVM_CAP_IMMEDIATE_EXIT.into()).unwrap() == 0 {
-        println!("SKIPPED: f11_eintr_reaches_caller_unretried: KVM_CAP_IMMEDIATE_EXIT is not supported");
+        common::skip(format_args!("f11_eintr_reaches_caller_unretried: KVM_CAP_IMMEDIATE_EXIT is not supported"));
         return;
     }
     let vm = kvm.create_vm().unwrap();

@@ -233,7 +233,7 @@ fn reg_list_where_supported() {
     let ids = match m.vcpu.reg_list() {
         Ok(ids) => ids,
         Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {
-            println!("SKIPPED: reg_list_where_supported: this kernel has no KVM_GET_REG_LIST for x86 ({error})");
+            common::skip(format_args!("reg_list_where_supported: this kernel has no KVM_GET_REG_LIST for x86 ({error})"));
             return;
         }
         Err(error) => panic!("KVM_GET_REG_LIST failed: {error}"),
@@ -261,7 +261,7 @@ fn nested_state_round_trip() {
     let Some(m) = machine("nested_state_round_trip") else { return };
     let max = m.kvm.check_extension(KVM_CAP_NESTED_STATE).unwrap();
     if max <= 0 {
-        println!("SKIPPED: nested_state_round_trip: KVM_CAP_NESTED_STATE is 0, nested virtualization is off on this host");
+        common::skip(format_args!("nested_state_round_trip: KVM_CAP_NESTED_STATE is 0, nested virtualization is off on this host"));
         return;
     }
     let state = m.vcpu.nested_state().unwrap();

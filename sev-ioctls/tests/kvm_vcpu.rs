@@ -219,7 +219,7 @@ fn tsc_frequency_and_offset() {
         m.vcpu.set_tsc_offset(offset.wrapping_add(1_000_000)).unwrap();
         m.vcpu.tsc_offset().unwrap();
     } else {
-        println!("SKIPPED: tsc_frequency_and_offset (KVM_VCPU_TSC_OFFSET): the attribute is missing");
+        common::skip(format_args!("tsc_frequency_and_offset (KVM_VCPU_TSC_OFFSET): the attribute is missing"));
     }
     assert!(!m.vcpu.has_device_attr(0x7fff, 0).unwrap(), "an unknown attribute group exists");
 }

@@ -216,7 +216,7 @@ fn dirty_rings_and_stats() {
         let _vcpu = vm.create_vcpu(0).unwrap();
         assert_eq!(KVM_RESET_DIRTY_RINGS.call(&vm).unwrap(), 0, "nothing was dirtied");
     } else {
-        println!("SKIPPED: dirty_rings_and_stats (dirty ring): KVM_CAP_DIRTY_LOG_RING is missing");
+        common::skip(format_args!("dirty_rings_and_stats (dirty ring): KVM_CAP_DIRTY_LOG_RING is missing"));
     }
     if has_cap(&kvm, KVM_CAP_BINARY_STATS_FD, "dirty_rings_and_stats (stats)") {
         let stats = vm.stats_fd().unwrap();
@@ -234,7 +234,7 @@ fn create_device_writes_fd() {
     match KVM_CREATE_DEVICE.call(&vm, &mut device) {
         Ok(()) => {}
         Err(error) if error.raw_os_error() == Some(libc::ENODEV) => {
-            println!("SKIPPED: create_device_writes_fd: KVM has no VFIO device ({error})");
+            common::skip(format_args!("create_device_writes_fd: KVM has no VFIO device ({error})"));
             return;
         }
         Err(error) => panic!("KVM_CREATE_DEVICE failed: {error}"),
@@ -256,7 +256,7 @@ fn device_handle_attributes() {
     let device = match vm.create_device(KVM_DEV_TYPE_VFIO) {
         Ok(device) => device,
         Err(error) if error.raw_os_error() == Some(libc::ENODEV) => {
-            println!("SKIPPED: device_handle_attributes: KVM has no VFIO device ({error})");
+            common::skip(format_args!("device_handle_attributes: KVM has no VFIO device ({error})"));
             return;
         }
         Err(error) => panic!("create_device failed: {error}"),
@@ -333,7 +333,7 @@ fn dirty_log_records_guest_write() {
 fn sev_init_without_sev_is_enotty() {
     let Some(kvm) = open_kvm("sev_init_without_sev_is_enotty") else { return };
     if std::path::Path::new("/dev/sev").exists() {
-        println!("SKIPPED: sev_init_without_sev_is_enotty: this host has /dev/sev");
+        common::skip(format_args!("sev_init_without_sev_is_enotty: this host has /dev/sev"));
         return;
     }
     let vm = kvm.create_vm().unwrap();
@@ -354,7 +354,7 @@ fn sev_init_without_sev_is_enotty() {
 fn guest_memfd_where_supported() {
     let Some(kvm) = open_kvm("guest_memfd_where_supported") else { return };
     if kvm.check_extension(KVM_CAP_GUEST_MEMFD).unwrap() <= 0 {
-        println!("SKIPPED: guest_memfd_where_supported: KVM_CAP_GUEST_MEMFD is missing");
+        common::skip(format_args!("guest_memfd_where_supported: KVM_CAP_GUEST_MEMFD is missing"));
         return;
     }
     let types = kvm.check_extension(KVM_CAP_VM_TYPES).unwrap();
@@ -363,7 +363,7 @@ fn guest_memfd_where_supported() {
     let vm = KVM_CREATE_VM.call(&kvm, vm_type as std::ffi::c_ulong).unwrap();
     match vm.create_guest_memfd(0x10000, 0) {
         Ok(memfd) => assert!(fd_is_open(memfd.as_raw_fd())),
-        Err(error) => println!("SKIPPED: guest_memfd_where_supported: KVM_CREATE_GUEST_MEMFD on VM type {vm_type}: {error}"),
+        Err(error) => common::skip(format_args!("guest_memfd_where_supported: KVM_CREATE_GUEST_MEMFD on VM type {vm_type}: {error}")),
     }
     let attributes = kvm_memory_attributes { address: 0, size: 0x1000, attributes: KVM_MEMORY_ATTRIBUTE_PRIVATE, flags: 0 };
     if let Err(error) = KVM_SET_MEMORY_ATTRIBUTES.call(&vm, &attributes) {

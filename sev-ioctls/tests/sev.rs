@@ -3,6 +3,8 @@
 
 #![cfg(target_arch = "x86_64")]
 
+mod common;
+
 use std::io;
 use std::mem::{offset_of, size_of};
 
@@ -18,9 +20,9 @@ fn open_device<T>(test: &str, path: &str, open: fn() -> io::Result<T>) -> Option
         Err(error) => {
             let reason = ioctl_core::OpenError::from_io(&error).map_or_else(|| error.to_string(), |open| open.os_error().to_string());
             if error.kind() == io::ErrorKind::NotFound {
-                println!("SKIPPED: {test}: {path} is missing ({reason})");
+                common::skip(format_args!("{test}: {path} is missing ({reason})"));
             } else {
-                println!("SKIPPED: {test}: {path} cannot be opened ({reason})");
+                common::skip(format_args!("{test}: {path} cannot be opened ({reason})"));
             }
             None
         }

@@ -56,6 +56,8 @@ pub struct Report {
 pub enum RunError {
     /// `/dev/kvm` could not be opened; the error names the device and the reason.
     Open(io::Error),
+    /// The program is empty.
+    Empty,
     /// The program does not fit in guest memory above [`LOAD_ADDRESS`].
     TooLarge(usize),
     /// An ioctl or mapping failed.
@@ -68,6 +70,7 @@ impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunError::Open(error) => write!(f, "{error}"),
+            RunError::Empty => f.write_str("the program is empty; give a flat 16-bit binary of at least one instruction"),
             RunError::TooLarge(len) => write!(
                 f,
                 "the program is {len} bytes, more than the {} bytes of guest memory above {LOAD_ADDRESS:#x}",
@@ -85,12 +88,29 @@ fn step<T>(name: &'static str, result: io::Result<T>) -> Result<T, RunError> {
     result.map_err(|error| RunError::Kvm(name, error))
 }
 
-/// Boots `program` at [`LOAD_ADDRESS`] in real mode and runs it until it halts, passing
-/// each byte written to [`OUTPUT_PORT`] to `on_output`.
-pub fn run(program: &[u8], mut on_output: impl FnMut(u8)) -> Result<Report, RunError> {
+/// Checks that `program` can be loaded: not empty, and small enough for guest memory.
+pub fn check_program(program: &[u8]) -> Result<(), RunError> {
+    if program.is_empty() {
+        return Err(RunError::Empty);
+    }
     if program.len() > MEMORY_SIZE - LOAD_ADDRESS as usize {
         return Err(RunError::TooLarge(program.len()));
     }
+    Ok(())
+}
+
+/// Boots `program` at [`LOAD_ADDRESS`] in real mode and runs it until it halts, passing
+/// each byte written to [`OUTPUT_PORT`] to `on_output`.
+// The example calls `run_with_boot`; tests/guest.rs, which includes this file, calls `run`.
+#[allow(dead_code)]
+pub fn run(program: &[u8], on_output: impl FnMut(u8)) -> Result<Report, RunError> {
+    run_with_boot(program, || {}, on_output)
+}
+
+/// Like [`run`], and calls `on_boot` once the VM is set up, just before the first
+/// `KVM_RUN`.
+pub fn run_with_boot(program: &[u8], on_boot: impl FnOnce(), mut on_output: impl FnMut(u8)) -> Result<Report, RunError> {
+    check_program(program)?;
 
     let kvm = Kvm::open().map_err(RunError::Open)?;
     let version = step("KVM_GET_API_VERSION", kvm.api_version())?;
@@ -123,6 +143,7 @@ pub fn run(program: &[u8], mut on_output: impl FnMut(u8)) -> Result<Report, RunE
     step("KVM_SET_REGS", KVM_SET_REGS.call(vcpu.vcpu(), &regs))?;
 
     let mut report = Report { output: Vec::new(), io_exits: 0, hlt_exits: 0, mmio_exits: 0, regs };
+    on_boot();
     for _ in 0..MAX_EXITS {
         match step("KVM_RUN", vcpu.run())? {
             Exit::Io { direction: IoDirection::Out, port, data, .. } => {

@@ -6,18 +6,41 @@
 //! ```
 //!
 //! The guest's writes to port 0x3f8 are printed as they happen; after `hlt` a summary of
-//! exits and registers follows. Exit status: 0 when the guest halted, 1 on a usage or file
-//! error, 2 when /dev/kvm cannot be opened, 3 when the guest or KVM failed.
+//! exits and registers follows. A guest that has not halted after 10 seconds is stopped.
+//! Exit status: 0 when the guest halted, 1 on a usage or program-file error, 2 when
+//! /dev/kvm cannot be opened, 3 when the guest or KVM failed or the time ran out.
 
 mod machine;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// How long the guest may run before the example stops it. A guest that loops without
+/// exiting to the VMM (`jmp $`) would otherwise run until the process is killed.
+const TIME_LIMIT: Duration = Duration::from_secs(10);
+
+const USAGE: &str = "usage: guest [FLAT-BINARY]
+
+Runs FLAT-BINARY, or a built-in guest, in 16-bit real mode at 0x1000 with 1 MiB of memory,
+printing what it writes to port 0x3f8. The guest is stopped after 10 seconds.";
+
+/// What the vCPU thread reports to the main thread.
+enum Event {
+    Booted,
+    Output(u8),
+    Done(Result<machine::Report, machine::RunError>),
+}
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let (program, source) = match (args.next(), args.next()) {
         (None, _) => (machine::BUILT_IN_GUEST.to_vec(), "built-in guest".to_string()),
+        (Some(flag), None) if flag == "-h" || flag == "--help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         (Some(path), None) => match std::fs::read(&path) {
             Ok(bytes) => (bytes, path.to_string_lossy().into_owned()),
             Err(error) => {
@@ -26,24 +49,57 @@ fn main() -> ExitCode {
             }
         },
         (Some(_), Some(_)) => {
-            eprintln!("usage: guest [FLAT-BINARY]\n\nRuns FLAT-BINARY (or a built-in guest) in 16-bit real mode at 0x1000.");
+            eprintln!("{USAGE}");
             return ExitCode::from(1);
         }
     };
-
-    println!("booting {source} ({} bytes) at {:#x}; output on port {:#x}:", program.len(), machine::LOAD_ADDRESS, machine::OUTPUT_PORT);
-    let stdout = std::io::stdout();
-    let mut line = Vec::new();
-    let result = machine::run(&program, |byte| {
-        line.push(byte);
-        if byte == b'\n' {
-            let _ = stdout.lock().write_all(&[b"guest> ", line.as_slice()].concat());
-            line.clear();
-        }
-    });
-    if !line.is_empty() {
-        println!("guest> {}", String::from_utf8_lossy(&line));
+    if let Err(error) = machine::check_program(&program) {
+        eprintln!("error: {source}: {error}");
+        return ExitCode::from(1);
     }
+
+    // The vCPU runs on its own thread, so that the main thread can stop a guest that never
+    // exits to the VMM: returning from `main` ends the process, vCPU thread included.
+    let (events, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let output = events.clone();
+        let booted = events.clone();
+        let result = machine::run_with_boot(
+            &program,
+            move || {
+                let _ = booted.send(Event::Booted);
+            },
+            move |byte| {
+                let _ = output.send(Event::Output(byte));
+            },
+        );
+        let _ = events.send(Event::Done(result));
+    });
+
+    let deadline = Instant::now() + TIME_LIMIT;
+    let mut line = Vec::new();
+    let result = loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match receiver.recv_timeout(remaining) {
+            Ok(Event::Booted) => {
+                println!("booted {source} at {:#x}; output on port {:#x}:", machine::LOAD_ADDRESS, machine::OUTPUT_PORT);
+            }
+            Ok(Event::Output(byte)) => {
+                line.push(byte);
+                if byte == b'\n' {
+                    print_guest_line(&line);
+                    line.clear();
+                }
+            }
+            Ok(Event::Done(result)) => break result,
+            Err(_) => {
+                print_guest_line(&line);
+                eprintln!("error: the guest did not halt within {} seconds; it was stopped", TIME_LIMIT.as_secs());
+                return ExitCode::from(3);
+            }
+        }
+    };
+    print_guest_line(&line);
 
     match result {
         Ok(report) => {
@@ -69,4 +125,13 @@ fn main() -> ExitCode {
             ExitCode::from(3)
         }
     }
+}
+
+/// Prints one line of guest output, with bytes that are not printable ASCII escaped.
+fn print_guest_line(line: &[u8]) {
+    if line.is_empty() {
+        return;
+    }
+    let text = line.strip_suffix(b"\n").unwrap_or(line).escape_ascii().to_string();
+    let _ = writeln!(std::io::stdout().lock(), "guest> {text}");
 }
