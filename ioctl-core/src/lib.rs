@@ -85,7 +85,11 @@
 //! ```
 //!
 //! `DIR` is `none`, `read`, `write` or `readwrite`: the direction that the request
-//! number encodes (`_IO`, `_IOR`, `_IOW`, `_IOWR`). The clauses, in this order, are:
+//! number encodes (`_IO`, `_IOR`, `_IOW`, `_IOWR`). A `raw` number encodes nothing the
+//! macro reads, so there `DIR` is the way the kernel moves the payload: `FIONREAD`
+//! (`0x541B`, which the kernel fills with an `int`) is `read FIONREAD = raw 0x541B => c_int`.
+//! An invocation that declares only `raw` items needs no `group`. The clauses, in this
+//! order, are:
 //!
 //! | clause | meaning |
 //! |---|---|
@@ -96,7 +100,7 @@
 //! | `as write`, `as read` | the kernel moves data the other way than the number's direction says, or, on a `none` ioctl, takes a payload that the `_IO` number does not encode |
 //! | `on Handle` | the fd kind the ioctl applies to; without it, any [`AsFd`] |
 //! | `retry EINTR`, `retry EAGAIN`, `retry EINTR \| EAGAIN` | errors after which the call is issued again (see [`Retry`]); without it, none |
-//! | `-> count`, `-> zero`, `-> fd`, `-> Handle` | what the return value means (see [`ret`]) |
+//! | `-> count`, `-> zero`, `-> fd`, `-> Handle` | what the return value means (see [`ret`]); without it, `read` ioctls use `zero` (the call returns the payload) and all others `count` (the call returns the `c_int` that the kernel returned) |
 //!
 //! `VIS table NAME;` adds a constant `NAME: &[IoctlInfo]` that lists every ioctl of the
 //! invocation, for seccomp allow-lists, tracers and header checks.
