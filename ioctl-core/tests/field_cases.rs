@@ -55,7 +55,7 @@ ioctl! {
 }
 
 #[test]
-fn f01_long_width_and_layouts() {
+fn long_width_and_layouts() {
     assert_eq!(FS_IOC_SETVERSION.request(), 0x4008_7602, "x86_64, long is 8 bytes");
     assert_eq!(GENERIC.write::<i32>(b'v', 0x02), 0x4004_7602, "i686 and armv7");
     assert_eq!(POWERPC.write::<i32>(b'v', 0x02), 0x8004_7602, "powerpc");
@@ -63,7 +63,7 @@ fn f01_long_width_and_layouts() {
 }
 
 #[test]
-fn f01_size_limit_per_layout() {
+fn size_limit_per_layout() {
     assert_eq!(GENERIC.read::<[u8; 8192]>(0xAE, 0x01), 0xA000_AE01);
     assert_eq!(
         POWERPC.checked_request(Direction::Read, 0xAE, 0x01, 8192),
@@ -78,7 +78,7 @@ fn f01_size_limit_per_layout() {
 }
 
 #[test]
-fn f02_encoder_keeps_every_field() {
+fn encoder_keeps_every_field() {
     let request = GENERIC.read_write::<u32>(0xAE, 0x02);
     assert_eq!(request, 0xC004_AE02, "KVM_GET_MSR_INDEX_LIST");
     let decoded = GENERIC.decode(request);
@@ -89,7 +89,7 @@ fn f02_encoder_keeps_every_field() {
 }
 
 #[test]
-fn f03_size_type_differs_from_argument() {
+fn size_type_differs_from_argument() {
     // KVM_MEMORY_ENCRYPT_OP is `_IOWR(KVMIO, 0xba, unsigned long)` but takes 24 bytes.
     assert_eq!(GENERIC.read_write::<u64>(0xAE, 0xBA), 0xC008_AEBA, "64-bit targets");
     assert_eq!(GENERIC.read_write::<u32>(0xAE, 0xBA), 0xC004_AEBA, "i686");
@@ -101,7 +101,7 @@ fn f03_size_type_differs_from_argument() {
 }
 
 #[test]
-fn f05_request_reaches_libc_unchanged() {
+fn request_reaches_libc_unchanged() {
     for request in [0xC004_AE02u32, 0xC010_5300] {
         assert_eq!(sys::request_as_c_ulong(request), c_ulong::from(request), "glibc: zero-extended");
         let as_int: c_int = sys::request_as_c_int(request);
@@ -114,7 +114,7 @@ fn f05_request_reaches_libc_unchanged() {
 }
 
 #[test]
-fn f07_no_argument_passes_zero() {
+fn no_argument_passes_zero() {
     let kvm = match std::fs::File::options().read(true).write(true).open("/dev/kvm") {
         Ok(file) => file,
         Err(error) => {
@@ -122,7 +122,7 @@ fn f07_no_argument_passes_zero() {
                 panic!("cannot open /dev/kvm: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
             }
             // Written past the harness capture, so the skip shows in plain `cargo test`.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: f07_no_argument_passes_zero: cannot open /dev/kvm: {error}\n"));
+            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: no_argument_passes_zero: cannot open /dev/kvm: {error}\n"));
             return;
         }
     };
@@ -133,7 +133,7 @@ fn f07_no_argument_passes_zero() {
 }
 
 #[test]
-fn f09_read_on_wrong_device_is_enotty_and_no_value() {
+fn read_on_wrong_device_is_enotty_and_no_value() {
     let null = std::fs::File::open("/dev/null").unwrap();
     let error: io::Error = ANY_KVM_GET_REGS.call(&null).unwrap_err();
     assert_eq!(ANY_KVM_GET_REGS.request(), 0x8090_AE81);

@@ -132,8 +132,8 @@ fn overclaimed_count_is_rejected_before_the_call() {
 }
 
 #[test]
-fn f10_msr_list_e2big_reports_needed_count() {
-    let Some(kvm) = open_kvm("f10_msr_list_e2big_reports_needed_count") else { return };
+fn msr_list_e2big_reports_needed_count() {
+    let Some(kvm) = open_kvm("msr_list_e2big_reports_needed_count") else { return };
     let mut empty = Flex::<MsrList>::with_capacity(0).unwrap();
     let error = KVM_GET_MSR_INDEX_LIST.call(&kvm, &mut empty).unwrap_err();
     assert_eq!(error.raw_os_error(), Some(libc::E2BIG));
@@ -148,8 +148,8 @@ fn f10_msr_list_e2big_reports_needed_count() {
 }
 
 #[test]
-fn f10_cpuid_grows_until_it_fits() {
-    let Some(kvm) = open_kvm("f10_cpuid_grows_until_it_fits") else { return };
+fn cpuid_grows_until_it_fits() {
+    let Some(kvm) = open_kvm("cpuid_grows_until_it_fits") else { return };
     let mut one = Flex::<Cpuid2>::with_capacity(1).unwrap();
     let error = KVM_GET_SUPPORTED_CPUID.call(&kvm, &mut one).unwrap_err();
     assert_eq!(error.raw_os_error(), Some(libc::E2BIG));

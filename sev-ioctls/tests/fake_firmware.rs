@@ -22,7 +22,7 @@ fn status_from_bytes(bytes: [u8; 12]) -> sev_user_data_status {
 }
 
 #[test]
-fn f04_platform_status_through_fake() {
+fn platform_status_through_fake() {
     let script = FirmwareScript::new().platform_status(status_from_bytes(F04_STATUS));
     let mut fake = FakeFirmware::new(script).unwrap();
     let sev = fake.sev().unwrap();
@@ -45,7 +45,7 @@ fn f04_platform_status_through_fake() {
 }
 
 #[test]
-fn f12_firmware_error_keeps_errno() {
+fn firmware_error_keeps_errno() {
     let outcome = Outcome::FirmwareError { status: FirmwareStatus::InvalidPlatformState, errno: Some(libc::EIO) };
     let script = FirmwareScript::new().firmware_command::<PlatformStatus>(outcome);
     let mut fake = FakeFirmware::new(script).unwrap();
@@ -61,7 +61,7 @@ fn f12_firmware_error_keeps_errno() {
 }
 
 #[test]
-fn f12_status_zero_with_errno_is_os_error() {
+fn status_zero_with_errno_is_os_error() {
     let script = FirmwareScript::new().firmware_command::<PlatformStatus>(Outcome::OsError(libc::EBUSY));
     let mut fake = FakeFirmware::new(script).unwrap();
     let sev = fake.sev().unwrap();
@@ -75,7 +75,7 @@ fn f12_status_zero_with_errno_is_os_error() {
 }
 
 #[test]
-fn f12_status_after_success_is_error() {
+fn status_after_success_is_error() {
     let outcome = Outcome::FirmwareError { status: FirmwareStatus::InvalidPlatformState, errno: None };
     let script = FirmwareScript::new().firmware_command::<PlatformStatus>(outcome);
     let mut fake = FakeFirmware::new(script).unwrap();
@@ -90,7 +90,7 @@ fn f12_status_after_success_is_error() {
 }
 
 #[test]
-fn f12_rules_hold_on_vm() {
+fn rules_hold_on_vm() {
     let script = FirmwareScript::new()
         .kvm_command::<LaunchStart<'_>>(Outcome::FirmwareError {
             status: FirmwareStatus::InvalidPlatformState,

@@ -8,8 +8,8 @@ use sev_ioctls::kvm::{
 };
 
 #[test]
-fn f06_return_values_pass_through() {
-    let Some(kvm) = common::open_kvm("f06_return_values_pass_through") else { return };
+fn return_values_pass_through() {
+    let Some(kvm) = common::open_kvm("return_values_pass_through") else { return };
     assert_eq!(KVM_GET_API_VERSION.call(&kvm).unwrap(), KVM_API_VERSION);
     assert_eq!(KVM_API_VERSION, 12);
 
@@ -23,8 +23,8 @@ fn f06_return_values_pass_through() {
 }
 
 #[test]
-fn f07_no_argument_ioctls_pass_zero() {
-    let Some(kvm) = common::open_kvm("f07_no_argument_ioctls_pass_zero") else { return };
+fn no_argument_ioctls_pass_zero() {
+    let Some(kvm) = common::open_kvm("no_argument_ioctls_pass_zero") else { return };
     for call in 0..1000 {
         assert_eq!(KVM_GET_API_VERSION.call(&kvm).unwrap(), 12, "KVM_GET_API_VERSION call {call}");
     }
@@ -36,7 +36,7 @@ fn f07_no_argument_ioctls_pass_zero() {
     // KVM_RUN with a non-zero argument fails with EINVAL; with `immediate_exit` set it
     // returns EINTR before entering the guest, so every call shows which argument it got.
     if KVM_CHECK_EXTENSION.call(&kvm, KVM_CAP_IMMEDIATE_EXIT.into()).unwrap() == 0 {
-        common::skip(format_args!("f07 KVM_RUN part: KVM_CAP_IMMEDIATE_EXIT is not supported"));
+        common::skip(format_args!("no_argument_ioctls_pass_zero, KVM_RUN part: KVM_CAP_IMMEDIATE_EXIT is not supported"));
         return;
     }
     let vm = kvm.create_vm().unwrap();
@@ -49,10 +49,10 @@ fn f07_no_argument_ioctls_pass_zero() {
 }
 
 #[test]
-fn f11_eintr_reaches_caller_unretried() {
-    let Some(kvm) = common::open_kvm("f11_eintr_reaches_caller_unretried") else { return };
+fn eintr_reaches_caller_unretried() {
+    let Some(kvm) = common::open_kvm("eintr_reaches_caller_unretried") else { return };
     if KVM_CHECK_EXTENSION.call(&kvm, KVM_CAP_IMMEDIATE_EXIT.into()).unwrap() == 0 {
-        common::skip(format_args!("f11_eintr_reaches_caller_unretried: KVM_CAP_IMMEDIATE_EXIT is not supported"));
+        common::skip(format_args!("eintr_reaches_caller_unretried: KVM_CAP_IMMEDIATE_EXIT is not supported"));
         return;
     }
     let vm = kvm.create_vm().unwrap();

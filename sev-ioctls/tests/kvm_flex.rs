@@ -22,8 +22,8 @@ const MSR_IA32_SYSENTER_ESP: u32 = 0x175;
 const MSR_UNKNOWN: u32 = 0x4000_7fff;
 
 #[test]
-fn f10_msr_list_e2big_reports_needed_count() {
-    let Some(kvm) = open_kvm("f10_msr_list_e2big_reports_needed_count") else { return };
+fn msr_list_e2big_reports_needed_count() {
+    let Some(kvm) = open_kvm("msr_list_e2big_reports_needed_count") else { return };
     assert_eq!(KVM_GET_MSR_INDEX_LIST.request(), 0xC004_AE02, "the number encodes the 4-byte header only");
 
     let mut empty = Flex::<kvm_msr_list>::with_capacity(0).unwrap();
@@ -43,8 +43,8 @@ fn f10_msr_list_e2big_reports_needed_count() {
 }
 
 #[test]
-fn f10_cpuid_grows_until_it_fits() {
-    let Some(kvm) = open_kvm("f10_cpuid_grows_until_it_fits") else { return };
+fn cpuid_grows_until_it_fits() {
+    let Some(kvm) = open_kvm("cpuid_grows_until_it_fits") else { return };
     assert_eq!(KVM_GET_SUPPORTED_CPUID.request(), 0xC008_AE05, "the number encodes the 8-byte header only");
 
     let mut one = Flex::<kvm_cpuid2>::with_capacity(1).unwrap();
