@@ -14,6 +14,7 @@
 //! | 4 | /dev/sev cannot be opened for another reason |
 //! | 5 | the firmware rejected `SEV_PLATFORM_STATUS` |
 //! | 6 | KVM does not enable SEV (`kvm_amd`'s `sev` parameter) |
+//! | 7 | the kernel failed `SEV_PLATFORM_STATUS` before the firmware answered (for example `ENOTTY` from a device that is not the SEV driver) |
 
 use std::io;
 use std::process::ExitCode;
@@ -76,6 +77,10 @@ fn main() -> ExitCode {
 
     match sev.platform_status() {
         Ok(status) => print_status(&status),
+        Err(error @ sev_ioctls::sev::SevError::Os(_)) => {
+            eprintln!("error: SEV_PLATFORM_STATUS failed in the kernel: {error}");
+            return ExitCode::from(7);
+        }
         Err(error) => {
             eprintln!("error: SEV_PLATFORM_STATUS failed: {error}");
             return ExitCode::from(5);
