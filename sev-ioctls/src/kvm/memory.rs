@@ -32,9 +32,9 @@ pub struct GuestMemory {
 // pointers, so moving it to or sharing it with another thread creates no aliasing
 // references.
 unsafe impl Send for GuestMemory {}
-// SAFETY: as above; concurrent copies race only on the bytes themselves, as concurrent
-// guest accesses do, and never form Rust references.
-unsafe impl Sync for GuestMemory {}
+// `GuestMemory` is not `Sync`: two host threads copying into the same bytes at once would
+// be a data race in Rust's memory model, whatever the guest does meanwhile.
+// TODO: share guest memory between host threads through atomic or volatile accessors.
 
 impl GuestMemory {
     /// Maps `len` bytes of zeroed anonymous memory. `len` must be a non-zero multiple of
