@@ -13,6 +13,8 @@
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 
+mod common;
+
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -87,17 +89,7 @@ fn pipe_with_bytes(bytes: &[u8]) -> (io::PipeReader, io::PipeWriter) {
 /// Opens `/dev/kvm`, or returns `None` after printing why the test is skipped. With
 /// `IOCTL_REQUIRE_KVM=1` in the environment (as CI sets it), a failure fails the test.
 fn open_kvm(test: &str) -> Option<File> {
-    match OpenOptions::new().read(true).write(true).open("/dev/kvm") {
-        Ok(file) => Some(file),
-        Err(error) => {
-            if std::env::var_os("IOCTL_REQUIRE_KVM").is_some_and(|value| value == "1") {
-                panic!("{test}: cannot open /dev/kvm: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
-            }
-            // Written past the harness capture, so the skip shows in plain `cargo test`.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: {test}: cannot open /dev/kvm: {error}\n"));
-            None
-        }
-    }
+    common::kvm_or_skip(test, OpenOptions::new().read(true).write(true).open("/dev/kvm"))
 }
 
 /// Takes ownership of the descriptor that a successful ioctl returned.

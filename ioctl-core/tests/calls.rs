@@ -1,5 +1,7 @@
 //! Calls through each argument kind and return policy, on pipes, /dev/null and /dev/kvm.
 
+mod common;
+
 use std::ffi::c_ulong;
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -47,17 +49,7 @@ struct Packed {
 }
 
 fn open_kvm(test: &str) -> Option<Kvm> {
-    match Kvm::open() {
-        Ok(kvm) => Some(kvm),
-        Err(error) => {
-            if std::env::var_os("IOCTL_REQUIRE_KVM").is_some_and(|value| value == "1") {
-                panic!("{test}: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
-            }
-            // Written past the harness capture, so the skip shows in plain `cargo test`.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: {test}: {error}\n"));
-            None
-        }
-    }
+    common::kvm_or_skip(test, Kvm::open())
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! they are tested on any host. Values for x86_64 are those that gcc computes from the
 //! Linux 6.1 UAPI headers; the header test of `sev-ioctls` recomputes them with gcc.
 
+mod common;
+
 use std::ffi::{c_int, c_long, c_uint, c_ulong};
 use std::io;
 
@@ -115,17 +117,8 @@ fn request_reaches_libc_unchanged() {
 
 #[test]
 fn no_argument_passes_zero() {
-    let kvm = match std::fs::File::options().read(true).write(true).open("/dev/kvm") {
-        Ok(file) => file,
-        Err(error) => {
-            if std::env::var_os("IOCTL_REQUIRE_KVM").is_some_and(|value| value == "1") {
-                panic!("cannot open /dev/kvm: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
-            }
-            // Written past the harness capture, so the skip shows in plain `cargo test`.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: no_argument_passes_zero: cannot open /dev/kvm: {error}\n"));
-            return;
-        }
-    };
+    let opened = std::fs::File::options().read(true).write(true).open("/dev/kvm");
+    let Some(kvm) = common::kvm_or_skip("no_argument_passes_zero", opened) else { return };
     // KVM rejects a non-zero third argument with EINVAL, so a stray register value fails.
     for call in 0..1000 {
         assert_eq!(ANY_KVM_GET_API_VERSION.call(&kvm).unwrap(), 12, "call {call}");

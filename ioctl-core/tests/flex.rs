@@ -1,5 +1,7 @@
 //! Flexible array payloads: capacity checks, E2BIG headers and grow-and-retry on /dev/kvm.
 
+mod common;
+
 use std::io;
 use std::num::TryFromIntError;
 
@@ -77,17 +79,7 @@ ioctl! {
 }
 
 fn open_kvm(test: &str) -> Option<Kvm> {
-    match Kvm::open() {
-        Ok(kvm) => Some(kvm),
-        Err(error) => {
-            if std::env::var_os("IOCTL_REQUIRE_KVM").is_some_and(|value| value == "1") {
-                panic!("{test}: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
-            }
-            // Written past the harness capture, so the skip shows in plain `cargo test`.
-            let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("SKIPPED: {test}: {error}\n"));
-            None
-        }
-    }
+    common::kvm_or_skip(test, Kvm::open())
 }
 
 #[test]
