@@ -55,7 +55,7 @@ unsafe impl<H: FlexHeader + Send> Send for Flex<H> where H::Element: Send {}
 unsafe impl<H: FlexHeader + Sync> Sync for Flex<H> where H::Element: Sync {}
 
 fn layout_for<H: FlexHeader>(capacity: usize) -> io::Result<Layout> {
-    if size_of::<H>() % align_of::<H::Element>() != 0 {
+    if !size_of::<H>().is_multiple_of(align_of::<H::Element>()) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "the header's size is not a multiple of the element alignment, so it does not match a C flexible array member",

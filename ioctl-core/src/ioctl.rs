@@ -88,8 +88,8 @@ pub struct Ioctl<K: ?Sized, A, R> {
 
 /// The errors after which a call is issued again, as declared with `retry` in `ioctl!`.
 ///
-/// The default, [`Retry::NEVER`], hands every error to the caller. `EINTR` is often an
-/// answer rather than noise: `KVM_RUN` returns it when a signal or `immediate_exit` kicks
+/// The default, [`Retry::NEVER`], hands every error to the caller. `EINTR` is often a
+/// result rather than noise: `KVM_RUN` returns it when a signal or `immediate_exit` kicks
 /// the vCPU out, and a retry there would spin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Retry(u8);
@@ -99,7 +99,8 @@ impl Retry {
     pub const NEVER: Retry = Retry(0);
     /// Retry when a signal interrupted the call (`EINTR`).
     pub const EINTR: Retry = Retry(1);
-    /// Retry when the driver asks to try again (`EAGAIN`, also spelled `EWOULDBLOCK`).
+    /// Retry when the driver reports that the call would block (`EAGAIN`, also spelled
+    /// `EWOULDBLOCK`).
     pub const EAGAIN: Retry = Retry(2);
 
     /// Returns the union of both sets.
@@ -299,7 +300,7 @@ impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, WriteFlex<H>, R> {
         let pointer = arg.checked_pointer()?.cast::<c_void>();
         // SAFETY: the declaration promises that the kernel reads the header and at most
         // as many elements as the header counts; `checked_pointer` verified that the
-        // allocation holds that many.
+        // allocation has room for that many.
         let ret = unsafe { self.issue(fd.as_fd(), pointer) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.
         unsafe { R::from_return(ret) }
@@ -318,7 +319,7 @@ impl<K: ?Sized, H: FlexHeader, R: Return> Ioctl<K, ReadWriteFlex<H>, R> {
         let pointer = arg.checked_pointer()?.cast::<c_void>();
         // SAFETY: the declaration promises that the kernel accesses the header and at
         // most as many elements as the header counts; `checked_pointer` verified that the
-        // allocation holds that many, `arg` is borrowed exclusively, and any bytes written
+        // allocation has room for that many, `arg` is borrowed exclusively, and any bytes written
         // are valid because header and elements are `AnyBitPattern`.
         let ret = unsafe { self.issue(fd.as_fd(), pointer) }?;
         // SAFETY: `ret` is this ioctl's return value and `R` is its declared policy.

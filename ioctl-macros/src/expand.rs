@@ -26,8 +26,8 @@ pub fn expand(plan: &Plan) -> TokenStream {
             ::core::assert!(#first.request() != #second.request(), #message);
         }
     });
-    // One constant holds every check: each constant item costs the compiler far more than
-    // the comparison it evaluates.
+    // One constant contains every check, because each constant item costs the compiler far
+    // more than the comparison it evaluates.
     let checks = (!plan.distinct_checks.is_empty()).then(|| {
         quote! {
             const _: () = {
@@ -255,7 +255,7 @@ fn expand_fd(fd: &FdDecl) -> TokenStream {
         }
 
         // SAFETY: a handle is built only by `open` on its declared device, by an ioctl that
-        // the declaration says returns this kind, or by the unsafe `from_fd_unchecked`.
+        // the declaration states returns this kind, or by the unsafe `from_fd_unchecked`.
         #(#cfgs)*
         unsafe impl ::ioctl_core::__private::Target<#name> for #name {}
 
@@ -366,7 +366,7 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
 }
 
 /// Returns an integer literal written in hex, as headers write ioctl numbers, so that
-/// `cargo expand` shows `0xAE` where the declaration says `0xAE`.
+/// `cargo expand` shows `0xAE` where the declaration has `0xAE`.
 fn hex_literal(text: String, span: Span) -> syn::LitInt {
     syn::LitInt::new(&text.replacen("0X", "0x", 1), span)
 }

@@ -36,7 +36,7 @@ const TSS_ADDRESS: u64 = 0xfffb_d000;
 /// ```
 pub const BUILT_IN_GUEST: &[u8] = b"\xba\xf8\x03\xbe\x12\x10\xac\x84\xc0\x74\x03\xee\xeb\xf8\xb8\x2a\x00\xf4Hello from the guest\n\0";
 
-/// What a run of the guest produced.
+/// The outcome of a guest run that ended in `hlt`.
 #[derive(Debug)]
 pub struct Report {
     /// Every byte the guest wrote to [`OUTPUT_PORT`].
@@ -51,7 +51,7 @@ pub struct Report {
     pub regs: kvm_regs,
 }
 
-/// Why a run failed.
+/// The reason that a run failed.
 #[derive(Debug)]
 pub enum RunError {
     /// `/dev/kvm` could not be opened; the error names the device and the reason.
@@ -157,7 +157,7 @@ pub fn run_with_boot(program: &[u8], on_boot: impl FnOnce(), mut on_output: impl
             }
             Exit::Io { direction: IoDirection::In, data, .. } => {
                 report.io_exits += 1;
-                // No device answers: reads of an unbacked port return all ones, as on a PC.
+                // No device responds, so reads of an unbacked port return all ones, as on a PC.
                 data.fill(0xff);
             }
             Exit::Mmio { data, is_write, .. } => {

@@ -39,10 +39,10 @@ pub enum IoDirection {
     Out,
 }
 
-/// Why `KVM_RUN` returned.
+/// The reason that `KVM_RUN` returned to user space.
 #[derive(Debug)]
 pub enum Exit<'a> {
-    /// Port I/O (`KVM_EXIT_IO`). `data` holds `count` items of `size` bytes each.
+    /// Port I/O (`KVM_EXIT_IO`). `data` contains `count` items of `size` bytes each.
     Io {
         /// Whether the guest reads or writes.
         direction: IoDirection,
@@ -124,7 +124,7 @@ impl VcpuRun {
     fn read<T: AnyBitPattern>(&self, offset: usize) -> T {
         debug_assert!(offset + std::mem::size_of::<T>() <= self.size);
         // SAFETY: `offset + size_of::<T>()` is within the mapping (the offsets come from
-        // `kvm_run`'s layout, and `new` checked the mapping holds a `kvm_run`), every bit
+        // `kvm_run`'s layout, and `new` checked that the mapping contains a `kvm_run`), every bit
         // pattern is a valid `T`, and the read is unaligned-safe.
         unsafe { self.area.as_ptr().add(offset).cast::<T>().read_unaligned() }
     }
