@@ -199,13 +199,13 @@ pub mod __private {
     pub use core::mem::{align_of, offset_of};
     pub use core::option::Option;
     pub use crate::fd::{open_device, AnyFd, Handle, HandleFd, Target};
-    pub use crate::flex::{FlexHeader, ReadWriteFlex, WriteFlex};
+    use crate::flex::FlexHeader;
+    pub use crate::flex::{ReadWriteFlex, WriteFlex};
     pub use crate::ioctl::{Ioctl, NoArg, Read, ReadWrite, Retry, Value, Write};
     pub use crate::pod::AnyBitPattern;
     pub use crate::ret::{Count, Fd, Typed, Zero};
     pub use core::fmt;
     pub use core::mem::size_of;
-    pub use std::io;
     pub use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
     pub use crate::ret::Return;
