@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use ioctl_core::ioctl;
-use sev_ioctls::kvm::{kvm_regs, GuestMemory, Kvm, MemoryRegion, Vcpu, VcpuRun, Vm, KVM_CREATE_VCPU, KVM_GET_SREGS, KVM_SET_REGS, KVM_SET_SREGS};
+use sev_ioctls::kvm::{GuestMemory, MemoryRegion, Vcpu, VcpuRun, Vm};
 
 ioctl! {
     // SAFETY: KVM_RUN is `_IO(KVMIO, 0x80)` in linux/kvm.h and applies to vCPU fds. This
@@ -38,21 +38,12 @@ fn install_handler() {
     }
 }
 
-/// Creates a VM whose memory holds `program` at 0x1000 and a vCPU in real mode there.
-fn boot<'vm>(kvm: &Kvm, vm: &'vm Vm, program: &[u8]) -> (MemoryRegion<'vm>, Vcpu) {
+/// Gives `vm` memory that holds `program` at 0x1000, and a vCPU in real mode there.
+fn boot<'vm>(vm: &'vm Vm, program: &[u8]) -> (MemoryRegion<'vm>, Vcpu) {
     let memory = GuestMemory::new(0x10000).unwrap();
     memory.write_at(0x1000, program).unwrap();
     let region = vm.set_user_memory_region(0, 0, memory, 0).unwrap();
-    let vcpu = KVM_CREATE_VCPU.call(vm, 0).unwrap();
-
-    let mut sregs = KVM_GET_SREGS.call(&vcpu).unwrap();
-    sregs.cs.base = 0;
-    sregs.cs.selector = 0;
-    KVM_SET_SREGS.call(&vcpu, &sregs).unwrap();
-    let regs = kvm_regs { rip: 0x1000, rflags: 0x2, ..kvm_regs::default() };
-    KVM_SET_REGS.call(&vcpu, &regs).unwrap();
-    let _ = kvm;
-    (region, vcpu)
+    (region, common::real_mode_vcpu(vm, 0x1000))
 }
 
 #[test]
@@ -60,7 +51,7 @@ fn signal_kicks_running_vcpu_with_eintr() {
     let Some(kvm) = common::open_kvm("signal_kicks_running_vcpu_with_eintr") else { return };
     install_handler();
     let vm = kvm.create_vm().unwrap();
-    let (_region, vcpu) = boot(&kvm, &vm, b"\xeb\xfe"); // jmp $: runs until kicked
+    let (_region, vcpu) = boot(&vm, b"\xeb\xfe"); // jmp $: runs until kicked
     let mut vcpu = VcpuRun::new(&kvm, vcpu).unwrap();
 
     let (started, wait_started) = mpsc::channel();
@@ -94,7 +85,7 @@ fn retry_eintr_runs_to_completion() {
     let vm = kvm.create_vm().unwrap();
     // mov ecx, 0x40000 ; l: dec ecx ; jnz l ; hlt. Nested KVM may emulate real mode, so
     // the count is small enough to finish in about a second there.
-    let (_region, vcpu) = boot(&kvm, &vm, b"\x66\xb9\x00\x00\x04\x00\x66\x49\x75\xfc\xf4");
+    let (_region, vcpu) = boot(&vm, b"\x66\xb9\x00\x00\x04\x00\x66\x49\x75\xfc\xf4");
 
     let before = SIGNALS.load(Ordering::SeqCst);
     let runner = std::thread::spawn(move || KVM_RUN_RETRYING_EINTR.call(&vcpu));

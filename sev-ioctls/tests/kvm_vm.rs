@@ -9,7 +9,7 @@ mod common;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 
-use common::{errno, fd_is_open, has_cap, machine, open_kvm};
+use common::{errno, fd_is_open, has_cap, machine, open_kvm, real_mode_runner};
 use sev_ioctls::kvm::*;
 use sev_ioctls::sev::{launch, SevError};
 
@@ -305,13 +305,7 @@ fn dirty_log_records_guest_write() {
     let region = vm.set_user_memory_region(0, 0, memory, KVM_MEM_LOG_DIRTY_PAGES).unwrap();
     assert_eq!(region.dirty_log().unwrap(), vec![0u64], "16 pages fit one word, and none is dirty yet");
 
-    let vcpu = vm.create_vcpu(0).unwrap();
-    let mut sregs = KVM_GET_SREGS.call(&vcpu).unwrap();
-    sregs.cs.base = 0;
-    sregs.cs.selector = 0;
-    KVM_SET_SREGS.call(&vcpu, &sregs).unwrap();
-    KVM_SET_REGS.call(&vcpu, &kvm_regs { rip: 0x1000, rflags: 0x2, ..Default::default() }).unwrap();
-    let mut vcpu = VcpuRun::new(&kvm, vcpu).unwrap();
+    let mut vcpu = real_mode_runner(&kvm, &vm, 0x1000);
     assert!(matches!(vcpu.run().unwrap(), Exit::Hlt));
 
     let mut byte = [0u8];

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use sev_ioctls::kvm::{Kvm, Vcpu, Vm};
+use sev_ioctls::kvm::{kvm_regs, Kvm, Vcpu, VcpuRun, Vm, KVM_GET_SREGS, KVM_SET_REGS, KVM_SET_SREGS};
 
 /// Writes a `SKIPPED: ...` line to the process's standard error.
 ///
@@ -65,4 +65,21 @@ pub fn errno<T: std::fmt::Debug>(result: io::Result<T>) -> i32 {
 pub fn fd_is_open(fd: std::os::fd::RawFd) -> bool {
     // SAFETY: F_GETFD only reads the descriptor flags; an invalid fd yields EBADF.
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+}
+
+/// Creates vCPU 0 of `vm` in real mode with code segment base 0, about to run the code at
+/// guest physical address `rip`.
+pub fn real_mode_vcpu(vm: &Vm, rip: u64) -> Vcpu {
+    let vcpu = vm.create_vcpu(0).expect("KVM_CREATE_VCPU");
+    let mut sregs = KVM_GET_SREGS.call(&vcpu).expect("KVM_GET_SREGS");
+    sregs.cs.base = 0;
+    sregs.cs.selector = 0;
+    KVM_SET_SREGS.call(&vcpu, &sregs).expect("KVM_SET_SREGS");
+    KVM_SET_REGS.call(&vcpu, &kvm_regs { rip, rflags: 0x2, ..Default::default() }).expect("KVM_SET_REGS");
+    vcpu
+}
+
+/// [`real_mode_vcpu`] with its `kvm_run` area mapped, ready for [`VcpuRun::run`].
+pub fn real_mode_runner(kvm: &Kvm, vm: &Vm, rip: u64) -> VcpuRun {
+    VcpuRun::new(kvm, real_mode_vcpu(vm, rip)).expect("mmap of kvm_run")
 }
