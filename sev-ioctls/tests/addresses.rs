@@ -40,7 +40,7 @@ const REVIEWED: &[(&str, &str, Reach)] = &[
     ("kvm_userspace_memory_region", "guest_phys_addr", NotHostAddress("guest physical address")),
     ("kvm_userspace_memory_region", "userspace_addr", FilledByCrate("Vm::set_user_memory_region, from the GuestMemory that MemoryRegion owns")),
     ("kvm_userspace_memory_region2", "guest_phys_addr", NotHostAddress("guest physical address")),
-    ("kvm_userspace_memory_region2", "userspace_addr", FilledByCrate("none yet: KVM_SET_USER_MEMORY_REGION2 is private and unused")),
+    ("kvm_userspace_memory_region2", "userspace_addr", FilledByCrate("Vm::set_user_memory_region2, from the GuestMemory that MemoryRegion owns")),
     ("kvm_memory_attributes", "address", NotHostAddress("guest physical address")),
     ("kvm_run_io", "data_offset", NotHostAddress("offset into the kvm_run mapping, read by VcpuRun")),
     ("kvm_run_mmio", "phys_addr", NotHostAddress("guest physical address, written by the kernel")),

@@ -1,7 +1,7 @@
 //! Guest memory and its registration with a VM.
 //!
 //! The kernel keeps the host address of a memory slot after `KVM_SET_USER_MEMORY_REGION`
-//! returns, and the guest reads and writes that memory whenever a vCPU runs. Safe code
+//! or `KVM_SET_USER_MEMORY_REGION2` returns, and the guest reads and writes that memory whenever a vCPU runs. Safe code
 //! therefore never passes an address: a [`MemoryRegion`] owns the [`GuestMemory`] it
 //! registers and borrows the [`Vm`], so the memory stays mapped for as long as the slot
 //! exists. Dropping the region deletes the slot first and unmaps the memory only if the
@@ -11,7 +11,9 @@
 use std::io;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU8, Ordering};
 
+use super::newer::delete_slot2;
 use super::{kvm_dirty_log, kvm_userspace_memory_region, Vm, KVM_GET_DIRTY_LOG, KVM_SET_USER_MEMORY_REGION};
 
 /// The page size of KVM's dirty bitmaps on x86_64: one bit per 4 KiB page.
@@ -19,22 +21,27 @@ const KVM_PAGE_SIZE: usize = 4096;
 
 /// Anonymous, page-aligned host memory to back guest physical memory.
 ///
-/// The guest may write this memory while a vCPU runs on another thread, so the type hands
-/// out no references into it: [`read_at`](Self::read_at) and [`write_at`](Self::write_at)
-/// copy bytes in and out.
+/// The guest may write this memory while a vCPU runs, and several host threads may copy
+/// in and out of it at once, so the type hands out no references into it:
+/// [`read_at`](Self::read_at) and [`write_at`](Self::write_at) copy bytes with relaxed
+/// one-byte atomic loads and stores. Copies that overlap in time see each byte whole, in
+/// no particular order across bytes, and are never a data race. The price shows on large
+/// copies: the compiler does not merge atomic accesses into wider ones, so a copy moves one
+/// byte per instruction, several times slower than `memcpy`.
 #[derive(Debug)]
 pub struct GuestMemory {
     address: NonNull<u8>,
     len: usize,
 }
 
-// SAFETY: `GuestMemory` owns its mapping and only copies bytes in and out through raw
-// pointers, so moving it to or sharing it with another thread creates no aliasing
-// references.
+// SAFETY: `GuestMemory` owns its mapping, so moving it to another thread moves the
+// ownership with it; no reference into the mapping exists that could stay behind.
 unsafe impl Send for GuestMemory {}
-// `GuestMemory` is not `Sync`: two host threads copying into the same bytes at once would
-// be a data race in Rust's memory model, whatever the guest does meanwhile.
-// TODO: share guest memory between host threads through atomic or volatile accessors.
+// SAFETY: through `&GuestMemory`, safe code reaches the bytes only with the one-byte
+// atomic accesses of `read_at` and `write_at`, all of the same size, so concurrent copies
+// from several threads are free of data races. The kernel and the guest access the
+// mapping outside Rust's memory model, as another process sharing it would.
+unsafe impl Sync for GuestMemory {}
 
 impl GuestMemory {
     /// Maps `len` bytes of zeroed anonymous memory. `len` must be a non-zero multiple of
@@ -89,10 +96,8 @@ impl GuestMemory {
     /// Copies `bytes` into the memory at `offset`.
     pub fn write_at(&self, offset: usize, bytes: &[u8]) -> io::Result<()> {
         self.check_range(offset, bytes.len())?;
-        // SAFETY: the range is inside the mapping (checked above), which is writable, and
-        // `bytes` cannot overlap it because no reference into the mapping exists.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.address.as_ptr().add(offset), bytes.len());
+        for (index, &byte) in bytes.iter().enumerate() {
+            self.byte(offset + index).store(byte, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -100,12 +105,20 @@ impl GuestMemory {
     /// Copies bytes at `offset` out of the memory into `buffer`.
     pub fn read_at(&self, offset: usize, buffer: &mut [u8]) -> io::Result<()> {
         self.check_range(offset, buffer.len())?;
-        // SAFETY: the range is inside the mapping (checked above), which is readable, and
-        // `buffer` cannot overlap it because no reference into the mapping exists.
-        unsafe {
-            std::ptr::copy_nonoverlapping(self.address.as_ptr().add(offset), buffer.as_mut_ptr(), buffer.len());
+        for (index, byte) in buffer.iter_mut().enumerate() {
+            *byte = self.byte(offset + index).load(Ordering::Relaxed);
         }
         Ok(())
+    }
+
+    /// Returns byte `index` of the mapping as an atomic; `index` must be below `len`.
+    fn byte(&self, index: usize) -> &AtomicU8 {
+        debug_assert!(index < self.len);
+        // SAFETY: `index < len` (every caller checks its range first), so the pointer is
+        // inside the mapping, which stays mapped and writable for as long as `self` is
+        // borrowed. `AtomicU8` has the size and alignment of `u8`, and Rust code reaches
+        // these bytes only through such atomics, never through plain references.
+        unsafe { AtomicU8::from_ptr(self.address.as_ptr().add(index)) }
     }
 
     /// Returns the host address of the first byte, for payloads that the kernel fills
@@ -147,6 +160,9 @@ pub struct MemoryRegion<'vm> {
     slot: u32,
     guest_phys_addr: u64,
     memory: ManuallyDrop<GuestMemory>,
+    /// Whether `KVM_SET_USER_MEMORY_REGION2` created the slot, so that the same ioctl
+    /// deletes it.
+    version2: bool,
 }
 
 impl Vm {
@@ -171,16 +187,17 @@ impl Vm {
             userspace_addr: memory.host_address(),
         };
         KVM_SET_USER_MEMORY_REGION.call(self, &region)?;
-        Ok(MemoryRegion {
-            vm: self,
-            slot,
-            guest_phys_addr,
-            memory: ManuallyDrop::new(memory),
-        })
+        Ok(MemoryRegion::registered(self, slot, guest_phys_addr, memory, false))
     }
 }
 
-impl MemoryRegion<'_> {
+impl<'vm> MemoryRegion<'vm> {
+    /// Wraps a slot that the kernel has just accepted with `memory`'s address and length.
+    /// `version2` says whether `KVM_SET_USER_MEMORY_REGION2` registered it.
+    pub(super) fn registered(vm: &'vm Vm, slot: u32, guest_phys_addr: u64, memory: GuestMemory, version2: bool) -> Self {
+        MemoryRegion { vm, slot, guest_phys_addr, memory: ManuallyDrop::new(memory), version2 }
+    }
+
     /// Returns the slot number.
     pub fn slot(&self) -> u32 {
         self.slot
@@ -223,16 +240,22 @@ impl MemoryRegion<'_> {
 
 impl Drop for MemoryRegion<'_> {
     fn drop(&mut self) {
-        let delete = kvm_userspace_memory_region {
-            slot: self.slot,
-            flags: 0,
-            guest_phys_addr: self.guest_phys_addr,
-            memory_size: 0,
-            userspace_addr: 0,
+        // A size of 0 deletes the slot.
+        let deleted = if self.version2 {
+            delete_slot2(self.vm, self.slot, self.guest_phys_addr)
+        } else {
+            let delete = kvm_userspace_memory_region {
+                slot: self.slot,
+                flags: 0,
+                guest_phys_addr: self.guest_phys_addr,
+                memory_size: 0,
+                userspace_addr: 0,
+            };
+            KVM_SET_USER_MEMORY_REGION.call(self.vm, &delete)
         };
         // When deletion fails the kernel may still map the slot, so the memory is left
         // mapped (leaked) rather than freed under the guest.
-        if KVM_SET_USER_MEMORY_REGION.call(self.vm, &delete).is_ok() {
+        if deleted.is_ok() {
             // SAFETY: the kernel confirmed that the slot is gone, and `drop` runs once, so
             // the memory is dropped exactly once and nothing uses it afterwards.
             unsafe { ManuallyDrop::drop(&mut self.memory) };

@@ -12,8 +12,9 @@
 //!
 //! Ioctls whose payload holds an address that the kernel reads or writes are
 //! `pub(crate)`, and safe wrappers fill the address from a borrow of the right size:
-//! - `KVM_SET_USER_MEMORY_REGION`: [`Vm::set_user_memory_region`], whose [`MemoryRegion`]
-//!   guard owns the guest memory and removes the slot when dropped;
+//! - `KVM_SET_USER_MEMORY_REGION`, `KVM_SET_USER_MEMORY_REGION2`: [`Vm::set_user_memory_region`]
+//!   and [`Vm::set_user_memory_region2`], whose [`MemoryRegion`] guard owns the guest
+//!   memory and removes the slot when dropped;
 //! - `KVM_RUN`: [`VcpuRun::run`], which owns the vCPU's shared `kvm_run` area;
 //! - `KVM_ENABLE_CAP`: [`Vm::enable_cap`], [`Vcpu::enable_cap`], [`Vcpu::enable_evmcs`];
 //! - `KVM_GET_DIRTY_LOG`: [`MemoryRegion::dirty_log`], which sizes the bitmap from the

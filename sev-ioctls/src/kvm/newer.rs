@@ -11,10 +11,11 @@
 #![allow(non_camel_case_types, missing_docs)]
 
 use std::io;
+use std::os::fd::AsRawFd;
 
 use ioctl_core::{ioctl, AnyBitPattern, StructLayout};
 
-use super::Vm;
+use super::{GuestMemory, MemoryRegion, Vm};
 use crate::tables::{c_constants, CLayout};
 
 ioctl! {
@@ -32,8 +33,8 @@ ioctl! {
         pub fd GuestMemfd;
 
         /// Maps guest physical memory to a host address and, with `KVM_MEM_GUEST_MEMFD`, to
-        /// a range of a guest_memfd.
-        // TODO: a safe KVM_SET_USER_MEMORY_REGION2 wrapper belongs beside `MemoryRegion`, which owns host memory for slots.
+        /// a range of a guest_memfd. Safe code reaches it through
+        /// [`Vm::set_user_memory_region2`], which fills the address from a [`GuestMemory`].
         pub(crate) write KVM_SET_USER_MEMORY_REGION2 = 0x49 => kvm_userspace_memory_region2 on Vm -> zero;
         /// Sets attributes (`KVM_MEMORY_ATTRIBUTE_PRIVATE`) of a guest physical range.
         pub write KVM_SET_MEMORY_ATTRIBUTES = 0xD2 => kvm_memory_attributes on Vm -> zero;
@@ -111,9 +112,66 @@ pub const KVM_UNVERIFIED_LAYOUTS: &[CLayout] = &[
 ];
 
 impl Vm {
+    /// Registers `memory` as slot `slot` at guest physical address `guest_phys_addr`
+    /// (`KVM_SET_USER_MEMORY_REGION2`), with `flags` such as
+    /// [`KVM_MEM_READONLY`](super::KVM_MEM_READONLY). The slot is removed when the
+    /// returned region is dropped, as with [`set_user_memory_region`](Self::set_user_memory_region).
+    ///
+    /// With `private = Some((memfd, offset))`, the slot's private pages come from
+    /// `memory.len()` bytes of `memfd` starting at `offset`, and [`KVM_MEM_GUEST_MEMFD`] is
+    /// added to `flags`. The kernel then requires a VM type with private memory (see
+    /// [`KVM_CAP_VM_TYPES`]), a page-aligned `offset`, and the range inside the guest_memfd,
+    /// and fails with `EINVAL` otherwise. The guest_memfd need not outlive the region: when
+    /// its last fd closes, the kernel detaches it from the slot.
+    ///
+    /// `KVM_MEM_GUEST_MEMFD` in `flags` without a guest_memfd is rejected with
+    /// [`io::ErrorKind::InvalidInput`] before any call. On failure the memory is unmapped
+    /// and the error is returned. Needs [`KVM_CAP_USER_MEMORY2`] (Linux 6.8); older kernels
+    /// fail with `ENOTTY`.
+    pub fn set_user_memory_region2(
+        &self,
+        slot: u32,
+        guest_phys_addr: u64,
+        memory: GuestMemory,
+        flags: u32,
+        private: Option<(&GuestMemfd, u64)>,
+    ) -> io::Result<MemoryRegion<'_>> {
+        let mut region = kvm_userspace_memory_region2 {
+            slot,
+            flags,
+            guest_phys_addr,
+            memory_size: memory.len() as u64,
+            userspace_addr: memory.host_address(),
+            ..kvm_userspace_memory_region2::default()
+        };
+        match private {
+            Some((memfd, offset)) => {
+                // A valid fd is never negative.
+                region.guest_memfd = memfd.as_raw_fd() as u32;
+                region.guest_memfd_offset = offset;
+                region.flags |= KVM_MEM_GUEST_MEMFD;
+            }
+            None if flags & KVM_MEM_GUEST_MEMFD != 0 => {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "KVM_MEM_GUEST_MEMFD is set but no guest_memfd was given; pass Some((memfd, offset)) as `private`",
+                ));
+            }
+            None => {}
+        }
+        KVM_SET_USER_MEMORY_REGION2.call(self, &region)?;
+        Ok(MemoryRegion::registered(self, slot, guest_phys_addr, memory, true))
+    }
+
     /// Creates a guest_memfd of `size` bytes with `flags` (`KVM_CREATE_GUEST_MEMFD`).
     pub fn create_guest_memfd(&self, size: u64, flags: u64) -> io::Result<GuestMemfd> {
         let mut payload = kvm_create_guest_memfd { size, flags, ..kvm_create_guest_memfd::default() };
         KVM_CREATE_GUEST_MEMFD.call(self, &mut payload)
     }
+}
+
+/// Deletes slot `slot` with `KVM_SET_USER_MEMORY_REGION2` and a size of 0.
+pub(super) fn delete_slot2(vm: &Vm, slot: u32, guest_phys_addr: u64) -> io::Result<()> {
+    let delete = kvm_userspace_memory_region2 { slot, guest_phys_addr, ..kvm_userspace_memory_region2::default() };
+    KVM_SET_USER_MEMORY_REGION2.call(vm, &delete)
 }
