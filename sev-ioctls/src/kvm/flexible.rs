@@ -21,7 +21,7 @@ use std::fmt;
 use std::io;
 use std::num::TryFromIntError;
 
-use ioctl_core::{AnyBitPattern, Flex, FlexHeader, StructLayout};
+use ioctl_core::{ret, AnyBitPattern, Flex, FlexHeader, Ioctl, NoArg, StructLayout};
 
 use super::{
     kvm_irq_routing_xen_evtchn, Kvm, Vcpu, Vm, KVM_GET_CPUID2, KVM_GET_EMULATED_CPUID, KVM_GET_MSRS,
@@ -545,6 +545,12 @@ impl Kvm {
     }
 }
 
+/// `KVM_SET_SIGNAL_MASK` with a NULL argument, which [`NoArg`] passes.
+// SAFETY: the number is that of `KVM_SET_SIGNAL_MASK`, which the header test checks. Given
+// a NULL argument, `kvm_vcpu_ioctl` (virt/kvm/kvm_main.c) reads no payload and clears the
+// vCPU's signal mask. It returns 0 or an error, never a descriptor.
+const KVM_SET_SIGNAL_MASK_NULL: Ioctl<Vcpu, NoArg, ret::Zero> = unsafe { Ioctl::new(KVM_SET_SIGNAL_MASK.request()) };
+
 impl Vcpu {
     /// Reads the MSRs `indices` (`KVM_GET_MSRS`). Returns the entries read, in order; the
     /// kernel stops at the first MSR that it cannot read, so fewer entries than indices
@@ -586,10 +592,18 @@ impl Vcpu {
     }
 
     /// Sets the signals blocked while the vCPU runs (`KVM_SET_SIGNAL_MASK`): bit `n - 1`
-    /// of `mask` blocks signal `n`, as in the kernel's 64-bit `sigset_t`.
+    /// of `mask` blocks signal `n`, as in the kernel's 64-bit `sigset_t`. `KVM_RUN` swaps
+    /// this mask in for the thread's own while it runs the guest.
     pub fn set_signal_mask(&self, mask: u64) -> io::Result<()> {
         let signals = Flex::from_elements(kvm_signal_mask::default(), &mask.to_ne_bytes())?;
         KVM_SET_SIGNAL_MASK.call(self, &signals)
+    }
+
+    /// Removes the mask that [`set_signal_mask`](Self::set_signal_mask) set
+    /// (`KVM_SET_SIGNAL_MASK` with a NULL argument), so that `KVM_RUN` keeps the thread's
+    /// own signal mask again.
+    pub fn clear_signal_mask(&self) -> io::Result<()> {
+        KVM_SET_SIGNAL_MASK_NULL.call(self)
     }
 
     /// Returns the ids of the registers that `KVM_GET_ONE_REG` reads on this vCPU
