@@ -234,7 +234,8 @@ pub mod __private {
     pub enum Size {
         /// The size of the payload or by-value type.
         OfArgument,
-        /// A size given by the declaration: 0 for `none`, or that of a `size Type`.
+        /// A size given by the declaration: 0, for `none`. (`size Type` overrides are
+        /// encoded by the expansion and passed as [`Spec::Raw`].)
         Bytes(usize),
     }
 

@@ -306,20 +306,42 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
     // Every token of the call carries the payload type's span: a span joined from tokens of
     // different origins would widen an error about the type to the whole invocation.
     let private = quote_spanned!(argument_span=> ::ioctl_core::__private);
-    let spec = match &plan.request {
-        Request::Raw(value) => {
+    // A `none` ioctl encodes size 0 whatever it declares (`valid.rs` rejects `size` there).
+    let size_override = match plan.decl.dir.dir {
+        Dir::None => None,
+        _ => plan.decl.size.as_ref().map(|(_, ty)| ty),
+    };
+    let spec = match (&plan.request, size_override) {
+        (Request::Raw(value), _) => {
             let value = hex_literal(format!("{value:#010X}u32"), argument_span);
             quote_spanned!(argument_span=> #private::Spec::Raw(#value))
         }
-        Request::Encoded { group, number, .. } => {
+        // A `size Type` override is encoded here, in a call spanned on that type, so that a
+        // size too large for the field fails on the type that gives it.
+        (Request::Encoded { group, number, .. }, Some(size_ty)) => {
+            let span = size_ty.span();
+            let private = quote_spanned!(span=> ::ioctl_core::__private);
+            let mut direction = direction_ident(plan.decl.dir.dir);
+            direction.set_span(span);
+            let group = hex_literal(format!("{group:#04X}u8"), span);
+            let number = hex_literal(format!("{number:#04X}u8"), span);
+            quote_spanned! {span=>
+                #private::Spec::Raw(#private::Layout::NATIVE.request(
+                    #private::Direction::#direction,
+                    #group,
+                    #number,
+                    #private::size_of::<#size_ty>(),
+                ))
+            }
+        }
+        (Request::Encoded { group, number, .. }, None) => {
             let mut direction = direction_ident(plan.decl.dir.dir);
             direction.set_span(argument_span);
             let group = hex_literal(format!("{group:#04X}u8"), argument_span);
             let number = hex_literal(format!("{number:#04X}u8"), argument_span);
-            let size = match (&plan.decl.size, plan.decl.dir.dir) {
-                (_, Dir::None) => quote_spanned!(argument_span=> #private::Size::Bytes(0)),
-                (Some((_, ty)), _) => quote_spanned!(ty.span()=> #private::Size::Bytes(#private::size_of::<#ty>())),
-                (None, _) => quote_spanned!(argument_span=> #private::Size::OfArgument),
+            let size = match plan.decl.dir.dir {
+                Dir::None => quote_spanned!(argument_span=> #private::Size::Bytes(0)),
+                _ => quote_spanned!(argument_span=> #private::Size::OfArgument),
             };
             quote_spanned! {argument_span=>
                 #private::Spec::Encoded {

@@ -16,12 +16,15 @@ pub const KVM_MEMORY_ENCRYPT_OP: ::ioctl_core::__private::Ioctl<
     ::ioctl_core::__private::ReadWrite<kvm_sev_cmd>,
     ::ioctl_core::__private::Count,
 > = unsafe {
-    ::ioctl_core::__private::read_write(::ioctl_core::__private::Spec::Encoded {
-        direction: ::ioctl_core::__private::Direction::ReadWrite,
-        group: 0xAEu8,
-        number: 0xBAu8,
-        size: ::ioctl_core::__private::Size::Bytes(
-            ::ioctl_core::__private::size_of::<c_ulong>(),
+    ::ioctl_core::__private::read_write(
+        ::ioctl_core::__private::Spec::Raw(
+            ::ioctl_core::__private::Layout::NATIVE
+                .request(
+                    ::ioctl_core::__private::Direction::ReadWrite,
+                    0xAEu8,
+                    0xBAu8,
+                    ::ioctl_core::__private::size_of::<c_ulong>(),
+                ),
         ),
-    })
+    )
 };
