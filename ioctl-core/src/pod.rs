@@ -22,7 +22,7 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot receive data from the kernel: not every bit pattern is a valid `{Self}`",
     label = "not valid for every bit pattern",
-    note = "a `read` or `readwrite` payload must be an integer, a float, an array of them, or a `#[repr(C)]` struct deriving `ioctl_core::AnyBitPattern`"
+    note = "a `read` or `readwrite` payload, and each field of a struct that derives `ioctl_core::AnyBitPattern`, must be an integer, a float, an array of them, or a `#[repr(C)]` struct that derives it; keep a `bool`, enum or `NonZero` value in an integer field and convert it after the call"
 )]
 pub unsafe trait AnyBitPattern: Sized {}
 
