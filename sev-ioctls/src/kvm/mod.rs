@@ -40,8 +40,8 @@
 //! `KVM_SET_MSRS`, `KVM_SET_CPUID`, `KVM_SET_CPUID2`, `KVM_GET_CPUID2`,
 //! `KVM_SET_SIGNAL_MASK`, `KVM_GET_REG_LIST`, `KVM_SET_GSI_ROUTING`,
 //! `KVM_SET_PMU_EVENT_FILTER` and `KVM_SET_NESTED_STATE` take a [`Flex`](ioctl_core::Flex)
-//! of their header struct, which owns the header and the array and never lets the count
-//! exceed the allocation. The request number encodes the header's size only, as in C.
+//! of their header struct, which owns the header and the array and rejects a count above
+//! the allocation before the kernel sees it. The request number encodes the header's size only, as in C.
 //! `KVM_GET_NESTED_STATE` is reached through [`Vcpu::nested_state`], because the kernel
 //! can write more than the header's `size` there. Wrappers such as
 //! [`Kvm::supported_cpuid`] and [`Kvm::msr_index_list`] retry with more room on `E2BIG`:
