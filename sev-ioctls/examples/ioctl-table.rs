@@ -13,7 +13,8 @@
 //! request columns are those of the ioctl that carries it. Declarations newer than the
 //! installed Linux headers are included; the crate documentation marks them.
 //!
-//! Exit status: 0 on success, 1 when the output cannot be written, 2 on a usage error.
+//! Exit status: 0 on success (and for `--help`), 1 when the output cannot be written, 2 on
+//! a usage error.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -96,10 +97,10 @@ fn print_decoded(request: u32) {
     }
 }
 
-fn usage() -> ExitCode {
-    eprintln!("usage: ioctl-table [decode REQUEST]\n\nWithout arguments, prints every declared ioctl and sub-command.\nWith `decode`, splits REQUEST (hexadecimal with 0x, or decimal) into its fields and names it.");
-    ExitCode::from(2)
-}
+const USAGE: &str = "usage: ioctl-table [decode REQUEST]
+
+Without arguments, prints every declared ioctl and sub-command.
+With `decode`, splits REQUEST (hexadecimal with 0x, or decimal) into its fields and names it.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -120,7 +121,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        _ => return usage(),
+        [flag] if flag == "-h" || flag == "--help" => println!("{USAGE}"),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
     }
     ExitCode::SUCCESS
 }

@@ -104,9 +104,10 @@ fn main() -> ExitCode {
     match result {
         Ok(report) => {
             let regs = &report.regs;
+            let exits = report.io_exits + report.mmio_exits + report.hlt_exits;
             println!(
-                "guest halted after {} exits: {} I/O, {} MMIO, {} HLT",
-                report.io_exits + report.mmio_exits + report.hlt_exits,
+                "guest halted after {exits} {}: {} I/O, {} MMIO, {} HLT",
+                if exits == 1 { "exit" } else { "exits" },
                 report.io_exits,
                 report.mmio_exits,
                 report.hlt_exits

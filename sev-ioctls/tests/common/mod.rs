@@ -23,9 +23,9 @@ pub fn open_kvm(test: &str) -> Option<Kvm> {
         Ok(kvm) => Some(kvm),
         Err(error) => {
             if std::env::var_os("IOCTL_REQUIRE_KVM").is_some_and(|value| value == "1") {
-                panic!("{test}: /dev/kvm cannot be opened ({error}), and IOCTL_REQUIRE_KVM=1 requires KVM");
+                panic!("{test}: {error}, and IOCTL_REQUIRE_KVM=1 requires KVM");
             }
-            skip(format_args!("{test}: /dev/kvm cannot be opened ({error})"));
+            skip(format_args!("{test}: {error}"));
             None
         }
     }
