@@ -1,11 +1,47 @@
-//! Return values, explicit zero arguments and EINTR on a real /dev/kvm.
+//! Request numbers from real bug reports, and return values, explicit zero arguments and
+//! EINTR on a real /dev/kvm.
 
 mod common;
 
+use std::mem::offset_of;
+
 use sev_ioctls::kvm::{
-    VcpuRun, KVM_API_VERSION, KVM_CAP_IMMEDIATE_EXIT, KVM_CAP_NR_VCPUS, KVM_CHECK_EXTENSION, KVM_CREATE_VCPU,
+    kvm_run, VcpuRun, KVM_API_VERSION, KVM_CAP_IMMEDIATE_EXIT, KVM_CAP_NR_VCPUS, KVM_CHECK_EXTENSION, KVM_CREATE_VCPU,
     KVM_GET_API_VERSION, KVM_GET_REGS, KVM_GET_VCPU_MMAP_SIZE,
 };
+
+/// x86_64 numbers that wrappers got wrong in the field, looked up by C name in the crate's
+/// tables (private declarations included). The header test compares every number with gcc;
+/// this list pins the ones that users reported.
+#[test]
+fn reported_request_numbers() {
+    let expected = [
+        ("KVM_GET_API_VERSION", 0x0000_AE00),
+        ("KVM_CREATE_VM", 0x0000_AE01),
+        ("KVM_GET_MSR_INDEX_LIST", 0xC004_AE02),
+        ("KVM_CHECK_EXTENSION", 0x0000_AE03),
+        ("KVM_GET_VCPU_MMAP_SIZE", 0x0000_AE04),
+        ("KVM_GET_SUPPORTED_CPUID", 0xC008_AE05),
+        ("KVM_CREATE_VCPU", 0x0000_AE41),
+        ("KVM_SET_USER_MEMORY_REGION", 0x4020_AE46),
+        ("KVM_RUN", 0x0000_AE80),
+        ("KVM_GET_REGS", 0x8090_AE81),
+        ("KVM_SET_REGS", 0x4090_AE82),
+        ("KVM_GET_MSRS", 0xC008_AE88),
+        ("KVM_SIGNAL_MSI", 0x4020_AEA5),
+        ("KVM_MEMORY_ENCRYPT_OP", 0xC008_AEBA),
+        ("KVM_CREATE_DEVICE", 0xC00C_AEE0),
+    ];
+    for (name, request) in expected {
+        let info = sev_ioctls::tables::IOCTLS
+            .iter()
+            .flat_map(|table| table.iter())
+            .find(|info| info.name == name)
+            .unwrap_or_else(|| panic!("{name} is not declared"));
+        assert_eq!(info.request, request, "{name} is {:#010x}, expected {request:#010x}", info.request);
+    }
+    assert_eq!(offset_of!(kvm_run, immediate_exit), 1, "KVM_RUN reads `immediate_exit` at byte 1");
+}
 
 #[test]
 fn return_values_pass_through() {
