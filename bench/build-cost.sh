@@ -11,7 +11,8 @@
 #      iocuddle  declares and calls the same ioctls with iocuddle 0.4.
 # 2. Expansion scale: generated crates with 100, 1,000 and 10,000 ioctls in `ioctl!`
 #    invocations of up to 1,000 items each (one group per invocation, with its table),
-#    and one with none. With the dependencies already built, the median of 3
+#    one with none, and the 10,000 again without the optional `table` statements
+#    (`10000-untabled`). With the dependencies already built, the median of 3
 #    `cargo check` runs of the generated crate alone measures expansion plus
 #    type-checking. The crate without ioctls gives the fixed cost of cargo and rustc.
 #
@@ -205,15 +206,16 @@ EOF
 
 # --- The generated crates of the expansion scale ------------------------------------
 
-generate_scale() { # COUNT
-    local count=$1 dir="$work/scale/ioctls-$1"
-    write_manifest "$dir" "ioctls-$count" "ioctl-core = { path = \"$repo/ioctl-core\" }"
+generate_scale() { # ITEM: a count, or a count followed by -untabled
+    local item=$1 dir="$work/scale/ioctls-$1"
+    write_manifest "$dir" "ioctls-$item" "ioctl-core = { path = \"$repo/ioctl-core\" }"
     # All sizes share one target directory, so the dependencies build once.
     sed -i '/^\[workspace\]$/d' "$dir/Cargo.toml"
-    python3 - "$count" >"$dir/src/lib.rs" <<'EOF'
+    python3 - "${item%-untabled}" "$([ "$item" = "${item%-untabled}" ] && echo tables || echo none)" >"$dir/src/lib.rs" <<'EOF'
 import sys
 
 count = int(sys.argv[1])
+tables = sys.argv[2] == "tables"
 per_group = 1000  # 250 numbers x 4 directions: the most distinct requests in one group
 out = ["#![allow(dead_code, unused_imports)]", "use ioctl_core::{ioctl, AnyBitPattern};", ""]
 out += ["#[repr(C)]", "#[derive(Clone, Copy, AnyBitPattern)]", "pub struct Pair { pub a: u32, pub b: u32 }", ""]
@@ -230,7 +232,8 @@ for start in range(0, count, per_group):
     out.append("    // SAFETY: generated declarations that are never called.")
     out.append("    unsafe {")
     out.append(f"        group {group:#04x};")
-    out.append(f"        pub table TABLE_{group};")
+    if tables:
+        out.append(f"        pub table TABLE_{group};")
     out.append(f"        pub fd Device{group};")
     for i in range(items):
         direction, clause = kinds[i % 4]
@@ -248,8 +251,9 @@ EOF
 mkdir -p "$work/scale"
 printf '[workspace]\nresolver = "2"\nmembers = ["ioctls-*"]\n' >"$work/scale/Cargo.toml"
 cp "$repo/rust-toolchain.toml" "$work/scale/"
-for count in 0 100 1000 10000; do
-    generate_scale "$count"
+items="0 100 1000 10000 10000-untabled"
+for item in $items; do
+    generate_scale "$item"
 done
 
 # --- Timing ---------------------------------------------------------------------------
@@ -277,7 +281,7 @@ clean_build() { # DIR: prints "wall cpu" of one build from an empty target direc
     timed "$1" cargo build -q --offline -j "$jobs"
 }
 
-scale_check() { # PROFILE COUNT: prints "wall cpu" of one check of the generated crate
+scale_check() { # PROFILE ITEM: prints "wall cpu" of one check of the generated crate
     touch "$work/scale/ioctls-$2/src/lib.rs"
     CARGO_INCREMENTAL=0 timed "$work/scale" cargo check -q --offline -j "$jobs" --profile "$1" -p "ioctls-$2"
 }
@@ -335,24 +339,25 @@ for profile in dev dev-opt-macros; do
     echo "| ioctls | wall s | wall s above 0 ioctls | ms per ioctl above 0 | CPU s | source lines |"
     echo "|---:|---:|---:|---:|---:|---:|"
     empty=
-    for count in 0 100 1000 10000; do
+    for item in $items; do
+        count=${item%-untabled}
         runs_wall=()
         runs_cpu=()
         for _ in 1 2 3; do
-            result=$(scale_check "$profile" "$count")
+            result=$(scale_check "$profile" "$item")
             read -r wall cpu <<<"$result"
             runs_wall+=("$wall")
             runs_cpu+=("$cpu")
         done
         wall=$(median3 "${runs_wall[@]}")
         cpu=$(median3 "${runs_cpu[@]}")
-        lines=$(wc -l <"$work/scale/ioctls-$count/src/lib.rs")
+        lines=$(wc -l <"$work/scale/ioctls-$item/src/lib.rs")
         if [ -z "$empty" ]; then
             empty=$wall
             printf '| 0 | %.2f | | | %.2f | %s |\n' "$wall" "$cpu" "$lines"
         else
             above=$(echo "$wall - $empty" | bc -l)
-            printf '| %s | %.2f | %.2f | %.3f | %.2f | %s |\n' "$count" "$wall" "$above" \
+            printf '| %s | %.2f | %.2f | %.3f | %.2f | %s |\n' "$item" "$wall" "$above" \
                 "$(echo "$above * 1000 / $count" | bc -l)" "$cpu" "$lines"
         fi
     done
