@@ -72,6 +72,56 @@ impl IoctlInfo {
     pub const fn decode(&self) -> Decoded {
         Layout::NATIVE.decode(self.request)
     }
+
+    /// Returns whether both ioctls can be sent to one descriptor: they are declared on the
+    /// same fd kind, or either of them on any descriptor. Kinds are compared by name, so a
+    /// `kind` that lists several handles does not match its members.
+    fn shares_descriptors_with(&self, other: &IoctlInfo) -> bool {
+        match (self.fd_kind, other.fd_kind) {
+            (Some(first), Some(second)) => first == second,
+            _ => true,
+        }
+    }
+}
+
+/// Returns every pair of ioctls in `tables` that have the same request number and can be
+/// sent to the same descriptor (see [`IoctlInfo::fd_kind`]), ordered by request number,
+/// and by table order within one number.
+///
+/// `ioctl!` rejects such a pair within one invocation. Call this from a test with the
+/// tables of all of a crate's invocations to check across them:
+///
+/// ```
+/// use ioctl_core::{info::request_clashes, ioctl};
+///
+/// ioctl! {
+///     // SAFETY: FIONREAD writes one int into the argument.
+///     unsafe { pub read FIONREAD = raw 0x541B => i32; pub table FIRST; }
+/// }
+/// ioctl! {
+///     // SAFETY: TIOCINQ is FIONREAD under another name.
+///     unsafe { pub read TIOCINQ = raw 0x541B => i32; pub table SECOND; }
+/// }
+///
+/// let clashes = request_clashes(&[FIRST, SECOND]);
+/// assert_eq!(clashes.len(), 1);
+/// assert_eq!((clashes[0].0.name, clashes[0].1.name), ("FIONREAD", "TIOCINQ"));
+/// ```
+pub fn request_clashes(tables: &[&'static [IoctlInfo]]) -> Vec<(&'static IoctlInfo, &'static IoctlInfo)> {
+    let mut all: Vec<&'static IoctlInfo> = tables.iter().flat_map(|table| table.iter()).collect();
+    // A stable sort keeps table order among equal numbers.
+    all.sort_by_key(|info| info.request);
+    let mut clashes = Vec::new();
+    for group in all.chunk_by(|first, second| first.request == second.request) {
+        for (index, first) in group.iter().enumerate() {
+            for second in &group[index + 1..] {
+                if first.shares_descriptors_with(second) {
+                    clashes.push((*first, *second));
+                }
+            }
+        }
+    }
+    clashes
 }
 
 /// One field of a payload struct, as described by `#[derive(StructLayout)]`.

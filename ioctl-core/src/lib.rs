@@ -164,8 +164,9 @@
 //! - A declaration whose tokens nest more than 128 levels deep (a type such as `&&&…u8`)
 //!   is rejected, because parsing it could overflow the compiler's stack; name the deep
 //!   type with a type alias.
-//! - The duplicate-number check covers one invocation; ioctls of one group declared in
-//!   several invocations are not compared with each other.
+//! - The duplicate-number check at compile time covers one invocation. Ioctls declared in
+//!   several invocations are compared by [`info::request_clashes`], called from a test
+//!   with every invocation's table.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
