@@ -36,6 +36,11 @@ pub unsafe trait FlexHeader: AnyBitPattern {
     /// Returns the element count stored in the header.
     fn len(&self) -> usize;
 
+    /// Returns whether the header counts no elements.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Stores `len` in the count field, or fails if the field cannot hold it.
     fn try_set_len(&mut self, len: usize) -> Result<(), TryFromIntError>;
 }

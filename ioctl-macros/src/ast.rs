@@ -18,7 +18,8 @@ pub enum Statement {
     Fd(FdDecl),
     Table(TableDecl),
     Kind(KindDecl),
-    Ioctl(IoctlDecl),
+    /// Boxed: a declaration is several times larger than the other statements.
+    Ioctl(Box<IoctlDecl>),
 }
 
 /// `pub kind KvmOrVm = Kvm | Vm;`: an fd kind that several handle types serve.
@@ -121,7 +122,8 @@ pub enum ReturnKind {
     Count,
     Zero,
     Fd,
-    Handle(Type),
+    /// Boxed: a type is large beside the other, empty variants.
+    Handle(Box<Type>),
 }
 
 /// `pub read KVM_GET_REGS = 0x81 => KvmRegs on Vcpu -> zero;`

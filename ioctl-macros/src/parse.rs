@@ -194,7 +194,7 @@ fn parse_statement(input: ParseStream) -> syn::Result<Statement> {
         _ => match direction(&keyword) {
             Some(dir) => {
                 let dir = DirToken { dir, ident: keyword };
-                Statement::Ioctl(parse_ioctl(input, attrs, vis, dir)?)
+                Statement::Ioctl(Box::new(parse_ioctl(input, attrs, vis, dir)?))
             }
             None => return Err(unknown_keyword(&keyword)),
         },
@@ -500,5 +500,5 @@ fn parse_return(input: ParseStream) -> syn::Result<ReturnKind> {
             "expected `count`, `zero`, `fd` or a handle type after `->`",
         )
     })?;
-    Ok(ReturnKind::Handle(ty))
+    Ok(ReturnKind::Handle(Box::new(ty)))
 }

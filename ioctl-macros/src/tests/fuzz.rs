@@ -79,6 +79,10 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
+
+    fn word(&mut self, words: &[&'static str]) -> &'static str {
+        words[self.below(words.len())]
+    }
 }
 
 fn lex(text: &str) -> TokenStream {
@@ -417,31 +421,31 @@ fn random_soup(rng: &mut Rng, pool: &Pool) -> Vec<TokenTree> {
 /// Writes one statement from fragments of the grammar, valid and invalid. The validation
 /// stage gets combinations from it that blind mutation rarely builds.
 fn random_statement(rng: &mut Rng, out: &mut String) {
-    out.push_str(*rng.pick(ATTRIBUTES));
+    out.push_str(rng.word(ATTRIBUTES));
     out.push(' ');
-    out.push_str(*rng.pick(VISIBILITIES));
+    out.push_str(rng.word(VISIBILITIES));
     out.push(' ');
     match rng.below(12) {
         0 => {
             out.push_str("group ");
-            out.push_str(*rng.pick(LITERALS));
+            out.push_str(rng.word(LITERALS));
         }
         1 => {
             out.push_str("fd ");
-            out.push_str(*rng.pick(NAMES));
+            out.push_str(rng.word(NAMES));
             if rng.one_in(2) {
                 out.push_str(" = ");
-                out.push_str(*rng.pick(LITERALS));
+                out.push_str(rng.word(LITERALS));
             }
         }
         2 => {
             out.push_str("table ");
-            out.push_str(*rng.pick(NAMES));
+            out.push_str(rng.word(NAMES));
         }
         _ => {
-            out.push_str(*rng.pick(STATEMENT_WORDS));
+            out.push_str(rng.word(STATEMENT_WORDS));
             out.push(' ');
-            out.push_str(*rng.pick(NAMES));
+            out.push_str(rng.word(NAMES));
             out.push_str(" = ");
             if rng.one_in(4) {
                 out.push_str("raw ");
@@ -449,33 +453,33 @@ fn random_statement(rng: &mut Rng, out: &mut String) {
             if rng.one_in(10) {
                 out.push('-');
             }
-            out.push_str(*rng.pick(LITERALS));
+            out.push_str(rng.word(LITERALS));
             for _ in 0..rng.below(5) {
                 match rng.below(6) {
                     0 => {
                         out.push_str(" => ");
-                        out.push_str(*rng.pick(TYPES));
+                        out.push_str(rng.word(TYPES));
                     }
                     1 => {
                         out.push_str(" (");
-                        out.push_str(*rng.pick(TYPES));
+                        out.push_str(rng.word(TYPES));
                         out.push(')');
                     }
                     2 => {
                         out.push_str(" size ");
-                        out.push_str(*rng.pick(TYPES));
+                        out.push_str(rng.word(TYPES));
                     }
                     3 => {
                         out.push_str(" as ");
-                        out.push_str(*rng.pick(DIRECTIONS));
+                        out.push_str(rng.word(DIRECTIONS));
                     }
                     4 => {
                         out.push_str(" on ");
-                        out.push_str(*rng.pick(TYPES));
+                        out.push_str(rng.word(TYPES));
                     }
                     _ => {
                         out.push_str(" -> ");
-                        out.push_str(*rng.pick(RETURNS));
+                        out.push_str(rng.word(RETURNS));
                     }
                 }
             }
@@ -577,8 +581,11 @@ fn check_ioctl(input: &TokenStream, check_output: bool) -> Result<(), String> {
 
 /// Runs both derives on `input` through the function that the derive entry points call;
 /// returns the first failure as text.
+/// A derive's expansion function, as the derive entry points call it.
+type DeriveFn = fn(&syn::DeriveInput) -> syn::Result<TokenStream>;
+
 fn check_derives(input: &TokenStream, check_output: bool) -> Result<(), String> {
-    let derives: [(&str, fn(&syn::DeriveInput) -> syn::Result<TokenStream>); 2] = [
+    let derives: [(&str, DeriveFn); 2] = [
         ("any_bit_pattern", crate::derive::any_bit_pattern),
         ("struct_layout", crate::derive::struct_layout),
     ];

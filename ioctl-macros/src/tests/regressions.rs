@@ -244,7 +244,9 @@ const LIMIT_STACK_BYTES: usize = 4 << 20;
 /// aborts the test binary, which fails the run.
 #[test]
 fn deepest_accepted_fits_in_4_mib() {
-    let kinds: [(&str, &str, &str, fn(String) -> String); 8] = [
+    // (nesting token, innermost type, closing token, declaration around the type)
+    type Kind = (&'static str, &'static str, &'static str, fn(String) -> String);
+    let kinds: [Kind; 8] = [
         ("&", "u8", "", |ty| format!("write A = 1 => {ty}")),
         ("*const ", "u8", "", |ty| format!("write A = 1 => {ty}")),
         ("(", "u8", ")", |ty| format!("write A = 1 => {ty}")),
