@@ -468,25 +468,39 @@ fn primitive_name(ty: &Type) -> Option<String> {
     ["bool", "char", "str", "f32", "f64"].contains(&name.as_str()).then_some(name)
 }
 
+/// An encoded declaration, its direction bits and the text of its `size` type.
+type EncodedDecl<'a> = (&'a IoctlDecl, u8, Option<String>);
+
 /// Finds pairs of ioctls that may share a request number. Pairs that certainly do are
 /// errors here. Pairs that the macro cannot decide (sizes it cannot compare, a raw number
 /// beside an encoded one, declarations under `#[cfg]`) are returned for a check at compile
 /// time. Ioctls on different fd kinds may share a number, because the kernel dispatches
 /// each request to the driver of its file (`KVM_CHECK_EXTENSION` works on the system and
-/// the VM fd alike).
+/// the VM fd alike). An ioctl without `on` accepts every descriptor, so it shares each
+/// kind's numbers, as `ioctl_core::info::request_clashes` also counts it.
 fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) -> Vec<(&'a Ident, &'a Ident)> {
-    let mut encoded: HashMap<(u8, u8), Vec<(&'a IoctlDecl, u8, Option<String>)>> = HashMap::new();
+    let mut encoded: HashMap<(u8, u8), Vec<EncodedDecl<'a>>> = HashMap::new();
     let mut raw: Vec<(&'a IoctlDecl, u32)> = Vec::new();
     let mut deferred = Vec::new();
 
     let kind = |decl: &IoctlDecl| decl.on.as_ref().map(|(_, ty)| ty.to_token_stream().to_string());
+    let overlap = |first: &IoctlDecl, second: &IoctlDecl| match (kind(first), kind(second)) {
+        (Some(first), Some(second)) => first == second,
+        _ => true,
+    };
+    // When only one of a clashing pair has `on`, the other may just lack it.
+    let any_fd_hint = |first: &IoctlDecl, second: &IoctlDecl| match (&first.on, &second.on) {
+        (None, Some(_)) => format!(", or declare `{}` `on` its handle kind (without `on` it accepts every descriptor)", first.name),
+        (Some(_), None) => format!(", or declare `{}` `on` its handle kind (without `on` it accepts every descriptor)", second.name),
+        _ => String::new(),
+    };
 
     for plan in ioctls {
         let decl = plan.decl;
         match &plan.request {
             Request::Raw(value) => {
                 for (other, other_value) in &raw {
-                    if other_value != value || kind(other) != kind(decl) {
+                    if other_value != value || !overlap(other, decl) {
                         continue;
                     }
                     if has_cfg(&decl.attrs) || has_cfg(&other.attrs) {
@@ -494,14 +508,19 @@ fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) ->
                     } else {
                         errors.push(
                             decl.name.span(),
-                            format!("`{}` has the same raw request number {value:#010x} as `{}`; each ioctl needs its own number", decl.name, other.name),
+                            format!(
+                                "`{}` has the same raw request number {value:#010x} as `{}`; each ioctl needs its own number{}",
+                                decl.name,
+                                other.name,
+                                any_fd_hint(other, decl)
+                            ),
                         );
                     }
                 }
                 // Group and number sit in the same bits in every layout.
                 let key = ((value >> 8) as u8, *value as u8);
                 for (other, _, _) in encoded.get(&key).into_iter().flatten() {
-                    if kind(other) == kind(decl) {
+                    if overlap(other, decl) {
                         deferred.push((&other.name, &decl.name));
                     }
                 }
@@ -511,13 +530,13 @@ fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) ->
                 let dir = decl.dir.dir as u8;
                 let size_text = size_type.map(|ty| ty.to_token_stream().to_string());
                 for (other, other_value) in &raw {
-                    if ((other_value >> 8) as u8, *other_value as u8) == (*group, *number) && kind(other) == kind(decl) {
+                    if ((other_value >> 8) as u8, *other_value as u8) == (*group, *number) && overlap(other, decl) {
                         deferred.push((&other.name, &decl.name));
                     }
                 }
                 let entry = encoded.entry((*group, *number)).or_default();
                 for (other, other_dir, other_size) in entry.iter() {
-                    if *other_dir != dir || kind(other) != kind(decl) {
+                    if *other_dir != dir || !overlap(other, decl) {
                         continue;
                     }
                     if *other_size != size_text || has_cfg(&decl.attrs) || has_cfg(&other.attrs) {
@@ -528,8 +547,11 @@ fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) ->
                     errors.push(
                         decl.name.span(),
                         format!(
-                            "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number, or the size type if the header differs",
-                            decl.name, other.name, decl.dir.dir.c_macro()
+                            "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number, or the size type if the header differs{}",
+                            decl.name,
+                            other.name,
+                            decl.dir.dir.c_macro(),
+                            any_fd_hint(other, decl)
                         ),
                     );
                 }
