@@ -4,6 +4,9 @@
 //! `table NAME;`, and `#[derive(StructLayout)]` describes a payload's fields. Seccomp
 //! allow-lists, tracers and header checks read these instead of restating numbers.
 
+use core::any::TypeId;
+use core::fmt;
+
 use crate::encode::{Decoded, Direction, Layout};
 
 /// The kind of argument that a declared ioctl passes.
@@ -61,8 +64,11 @@ pub struct IoctlInfo {
     pub size_type: Option<&'static str>,
     /// The errors after which a call is issued again.
     pub retry: crate::Retry,
-    /// The handle type of `on Handle`, or `None` for any file descriptor.
+    /// The handle type of `on Handle` as written, or `None` for any file descriptor.
     pub fd_kind: Option<&'static str>,
+    /// The handle type of `on Handle` itself, which compares equal for one type however
+    /// declarations spell it (`Vcpu`, `self::Vcpu`, a type alias).
+    pub fd_type: Option<KindType>,
     /// The return clause: `count`, `zero`, `fd` or a handle type.
     pub returns: &'static str,
 }
@@ -74,13 +80,43 @@ impl IoctlInfo {
     }
 
     /// Returns whether both ioctls can be sent to one descriptor: they are declared on the
-    /// same fd kind, or either of them on any descriptor. Kinds are compared by name, so a
+    /// same fd kind, or either of them on any descriptor. Kinds are compared as types, so a
     /// `kind` that lists several handles does not match its members.
     fn shares_descriptors_with(&self, other: &IoctlInfo) -> bool {
-        match (self.fd_kind, other.fd_kind) {
+        match (self.fd_type, other.fd_type) {
             (Some(first), Some(second)) => first == second,
             _ => true,
         }
+    }
+}
+
+/// The type that an ioctl is declared `on`, compared by identity rather than by name.
+#[derive(Clone, Copy)]
+pub struct KindType(fn() -> TypeId);
+
+impl KindType {
+    /// Returns the kind that stands for type `K`.
+    pub const fn of<K: ?Sized + 'static>() -> KindType {
+        KindType(TypeId::of::<K>)
+    }
+
+    /// Returns the type's [`TypeId`].
+    pub fn type_id(&self) -> TypeId {
+        (self.0)()
+    }
+}
+
+impl PartialEq for KindType {
+    fn eq(&self, other: &KindType) -> bool {
+        self.type_id() == other.type_id()
+    }
+}
+
+impl Eq for KindType {}
+
+impl fmt::Debug for KindType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("KindType").field(&self.type_id()).finish()
     }
 }
 

@@ -164,9 +164,10 @@
 //! - A declaration whose tokens nest more than 128 levels deep (a type such as `&&&…u8`)
 //!   is rejected, because parsing it could overflow the compiler's stack; name the deep
 //!   type with a type alias.
-//! - The duplicate-number check at compile time covers one invocation. Ioctls declared in
-//!   several invocations are compared by [`info::request_clashes`], called from a test
-//!   with every invocation's table.
+//! - The duplicate-number check at compile time covers one invocation, and compares the
+//!   `on` types as written: `Vcpu` and `self::Vcpu` count as two kinds there.
+//!   [`info::request_clashes`], called from a test with every invocation's table, compares
+//!   the types themselves, across invocations too.
 
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -186,7 +187,7 @@ pub use flex::{Flex, FlexHeader, ReadWriteFlex, WriteFlex};
 pub use ioctl::{IntArg, Ioctl, NoArg, Read, ReadWrite, Retry, Value, Write};
 pub use pod::{zeroed, AnyBitPattern};
 
-pub use info::{ArgumentKind, FieldInfo, IoctlInfo, StructLayout, TypeLayout};
+pub use info::{ArgumentKind, FieldInfo, IoctlInfo, KindType, StructLayout, TypeLayout};
 pub use ioctl_macros::{ioctl, AnyBitPattern, StructLayout};
 
 pub use std::os::fd::{AsFd, OwnedFd};
@@ -196,7 +197,7 @@ pub use std::os::fd::{AsFd, OwnedFd};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::encode::{Direction, Layout};
-    pub use crate::info::{ArgumentKind, FieldInfo, IoctlInfo, StructLayout};
+    pub use crate::info::{ArgumentKind, FieldInfo, IoctlInfo, KindType, StructLayout};
     pub use core::mem::{align_of, offset_of};
     pub use core::option::Option;
     pub use crate::fd::{open_device, AnyFd, Handle, HandleFd, Target};

@@ -36,6 +36,31 @@ ioctl! {
     }
 }
 
+mod elsewhere {
+    use ioctl_core::ioctl;
+
+    ioctl! {
+        // SAFETY: as above.
+        unsafe {
+            group 0x42;
+            pub table FOURTH;
+            pub none ALPHA_ONLY_BY_PATH = 0x03 on super::Alpha;
+            pub none BETA_BY_ALIAS = 0x04 on BetaAlias;
+        }
+    }
+
+    pub type BetaAlias = super::Beta;
+}
+
+ioctl! {
+    // SAFETY: as above.
+    unsafe {
+        group 0x42;
+        pub table FIFTH;
+        pub none BETA_PLAIN = 0x04 on Beta;
+    }
+}
+
 fn names(tables: &[&'static [ioctl_core::IoctlInfo]]) -> Vec<(&'static str, &'static str)> {
     request_clashes(tables).into_iter().map(|(first, second)| (first.name, second.name)).collect()
 }
@@ -60,4 +85,13 @@ fn clashes_none_in_distinct_tables() {
 fn clashes_table_given_twice() {
     let clashes = names(&[THIRD, THIRD]);
     assert_eq!(clashes, [("ALPHA_VALUE_AGAIN", "ALPHA_VALUE_AGAIN")]);
+}
+
+#[test]
+fn clashes_compare_types_not_spellings() {
+    assert_eq!(
+        names(&[FIRST, elsewhere::FOURTH, FIFTH]),
+        [("ALPHA_ONLY", "ALPHA_ONLY_BY_PATH"), ("BETA_BY_ALIAS", "BETA_PLAIN")],
+        "`super::Alpha` is `Alpha`, and `BetaAlias` is `Beta`"
+    );
 }

@@ -83,12 +83,12 @@ fn expand_table(plan: &Plan, table: &TableDecl) -> TokenStream {
             }
             None => quote!(#private::Option::None),
         };
-        let fd_kind = match &decl.on {
+        let (fd_kind, fd_type) = match &decl.on {
             Some((_, ty)) => {
                 let text = type_text(ty);
-                quote!(#private::Option::Some(#text))
+                (quote!(#private::Option::Some(#text)), quote!(#private::Option::Some(#private::KindType::of::<#ty>())))
             }
-            None => quote!(#private::Option::None),
+            None => (quote!(#private::Option::None), quote!(#private::Option::None)),
         };
         let returns = match decl.ret.as_ref().map(|(_, kind)| kind) {
             Some(ReturnKind::Count) => "count".to_string(),
@@ -113,6 +113,7 @@ fn expand_table(plan: &Plan, table: &TableDecl) -> TokenStream {
                 retry: #ioctl_name.retry(),
                 size_type: #size_type,
                 fd_kind: #fd_kind,
+                fd_type: #fd_type,
                 returns: #returns,
             }
         }

@@ -59,6 +59,7 @@ pub const KVM_IOCTLS: &[::ioctl_core::__private::IoctlInfo] = &[
         retry: KVM_GET_API_VERSION.retry(),
         size_type: ::ioctl_core::__private::Option::None,
         fd_kind: ::ioctl_core::__private::Option::None,
+        fd_type: ::ioctl_core::__private::Option::None,
         returns: "count",
     },
     #[cfg(target_arch = "x86_64")]
@@ -75,6 +76,9 @@ pub const KVM_IOCTLS: &[::ioctl_core::__private::IoctlInfo] = &[
         retry: KVM_GET_REGS.retry(),
         size_type: ::ioctl_core::__private::Option::None,
         fd_kind: ::ioctl_core::__private::Option::Some("Vcpu"),
+        fd_type: ::ioctl_core::__private::Option::Some(
+            ::ioctl_core::__private::KindType::of::<Vcpu>(),
+        ),
         returns: "zero",
     },
 ];
