@@ -544,10 +544,12 @@ fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) ->
                         continue;
                     }
                     let c_type = size_text.as_deref().map(|t| format!(", {t}")).unwrap_or_default();
+                    // A `none` ioctl encodes no size, so only the number can differ.
+                    let size_hint = if decl.dir.dir == Dir::None { "" } else { ", or the size type if the header differs" };
                     errors.push(
                         decl.name.span(),
                         format!(
-                            "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number, or the size type if the header differs{}",
+                            "`{}` has the same request number as `{}`: `{}({group:#04X}, {number:#04X}{c_type})`; change the number{size_hint}{}",
                             decl.name,
                             other.name,
                             decl.dir.dir.c_macro(),
