@@ -51,7 +51,7 @@ pub fn machine(test: &str) -> Option<Machine> {
 pub fn has_cap(kvm: &Kvm, cap: u32, test: &str) -> bool {
     let present = kvm.check_extension(cap).expect("KVM_CHECK_EXTENSION") > 0;
     if !present {
-        skip(format_args!("{test}: this host's KVM lacks capability {cap} (a KVM_CAP_* number of linux/kvm.h)"));
+        skip(format_args!("{test}: this host's KVM lacks {} ({cap})", cap_name(cap)));
     }
     present
 }
@@ -82,4 +82,14 @@ pub fn real_mode_vcpu(vm: &Vm, rip: u64) -> Vcpu {
 /// [`real_mode_vcpu`] with its `kvm_run` area mapped, ready for [`VcpuRun::run`].
 pub fn real_mode_runner(kvm: &Kvm, vm: &Vm, rip: u64) -> VcpuRun {
     VcpuRun::new(kvm, real_mode_vcpu(vm, rip)).expect("mmap of kvm_run")
+}
+
+/// Returns the `KVM_CAP_*` name of capability `cap` from the crate's constant tables.
+pub fn cap_name(cap: u32) -> &'static str {
+    sev_ioctls::tables::CONSTANTS
+        .iter()
+        .chain(sev_ioctls::tables::UNVERIFIED_CONSTANTS)
+        .flat_map(|table| table.iter())
+        .find(|(name, value)| name.starts_with("KVM_CAP_") && *value == u64::from(cap))
+        .map_or("an unnamed KVM capability", |(name, _)| name)
 }
