@@ -6,6 +6,7 @@
 use ioctl_core::ioctl;
 
 ioctl! {
+    // SAFETY: fixture declarations; the program never issues them.
     unsafe {
         group 0xAE;
         pub table IOCTLS;

@@ -46,6 +46,7 @@ mod shadowed_core {
     }
 
     ioctl! {
+        // SAFETY: fixture declarations; the program never issues them.
         unsafe {
             group 0xAE;
             pub table INNER_IOCTLS;
@@ -62,6 +63,7 @@ mod shadowed_core {
 }
 
 ioctl! {
+    // SAFETY: fixture declarations; the program never issues them.
     unsafe {
         group 0xAE;
         pub table IOCTLS;

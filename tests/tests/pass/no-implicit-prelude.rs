@@ -13,6 +13,7 @@ mod declarations {
     }
 
     ioctl! {
+        // SAFETY: fixture declarations; the program never issues them.
         unsafe {
             group 0xAE;
             pub table IOCTLS;

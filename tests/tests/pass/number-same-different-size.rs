@@ -4,6 +4,7 @@
 use ioctl_core::ioctl;
 
 ioctl! {
+    // SAFETY: fixture declarations; the program never issues them.
     unsafe {
         group 0xAE;
         pub read GET_VALUE = 0x01 => u32;

@@ -6,6 +6,7 @@ mod declarations {
     use ioctl_core::ioctl;
 
     ioctl! {
+        // SAFETY: fixture declarations; the program never issues them.
         unsafe {
             group 0xAE;
             pub read GET_PAGE_PAIR = 0x01 => [u8; 8192];

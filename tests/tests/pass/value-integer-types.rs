@@ -6,6 +6,7 @@ use std::ffi::{c_int, c_ulong};
 use ioctl_core::ioctl;
 
 ioctl! {
+    // SAFETY: fixture declarations; the program never issues them.
     unsafe {
         group 0xAE;
         pub none SET_LONG = 0x01 (c_ulong);
@@ -18,6 +19,7 @@ ioctl! {
 
 #[cfg(target_pointer_width = "64")]
 ioctl! {
+    // SAFETY: fixture declarations; the program never issues them.
     unsafe {
         group 0xAF;
         pub none SET_U64 = 0x01 (u64);
