@@ -232,13 +232,13 @@ pub mod __private {
         },
     }
 
-    /// The size that a request number encodes.
+    /// The size that a request number encodes. A `size Type` override is encoded by the
+    /// expansion itself and passed as [`Spec::Raw`].
     pub enum Size {
         /// The size of the payload or by-value type.
         OfArgument,
-        /// A size given by the declaration: 0, for `none`. (`size Type` overrides are
-        /// encoded by the expansion and passed as [`Spec::Raw`].)
-        Bytes(usize),
+        /// No size: a `none` ioctl, even one that takes an integer by value.
+        Zero,
     }
 
     const fn resolve<T>(spec: Spec) -> u32 {
@@ -246,7 +246,7 @@ pub mod __private {
             Spec::Raw(request) => request,
             Spec::Encoded { direction, group, number, size } => {
                 let size = match size {
-                    Size::Bytes(size) => size,
+                    Size::Zero => 0,
                     Size::OfArgument => size_of::<T>(),
                 };
                 Layout::NATIVE.request(direction, group, number, size)

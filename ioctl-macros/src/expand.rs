@@ -341,7 +341,7 @@ fn expand_ioctl(plan: &IoctlPlan, unsafe_span: Span) -> TokenStream {
             let group = hex_literal(format!("{group:#04X}u8"), argument_span);
             let number = hex_literal(format!("{number:#04X}u8"), argument_span);
             let size = match plan.decl.dir.dir {
-                Dir::None => quote_spanned!(argument_span=> #private::Size::Bytes(0)),
+                Dir::None => quote_spanned!(argument_span=> #private::Size::Zero),
                 _ => quote_spanned!(argument_span=> #private::Size::OfArgument),
             };
             quote_spanned! {argument_span=>

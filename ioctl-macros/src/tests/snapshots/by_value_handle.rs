@@ -19,7 +19,7 @@ pub const KVM_CREATE_VM: ::ioctl_core::__private::Ioctl<
             direction: ::ioctl_core::__private::Direction::None,
             group: 0xAEu8,
             number: 0x01u8,
-            size: ::ioctl_core::__private::Size::Bytes(0),
+            size: ::ioctl_core::__private::Size::Zero,
         })
     };
     ::ioctl_core::__private::returning(declared)

@@ -44,6 +44,6 @@ pub const KVM_RUN: ::ioctl_core::__private::Ioctl<
         direction: ::ioctl_core::__private::Direction::None,
         group: 0xAEu8,
         number: 0x80u8,
-        size: ::ioctl_core::__private::Size::Bytes(0),
+        size: ::ioctl_core::__private::Size::Zero,
     })
 };

@@ -18,7 +18,7 @@ pub const KVM_GET_API_VERSION: ::ioctl_core::__private::Ioctl<
         direction: ::ioctl_core::__private::Direction::None,
         group: 0xAEu8,
         number: 0x00u8,
-        size: ::ioctl_core::__private::Size::Bytes(0),
+        size: ::ioctl_core::__private::Size::Zero,
     })
 };
 #[cfg(target_arch = "x86_64")]
