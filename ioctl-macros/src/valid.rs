@@ -483,6 +483,8 @@ fn check_duplicate_numbers<'a>(ioctls: &[IoctlPlan<'a>], errors: &mut Errors) ->
     let mut raw: Vec<(&'a IoctlDecl, u32)> = Vec::new();
     let mut deferred = Vec::new();
 
+    // NOTE: kinds are compared as written, so `Vcpu` and `self::Vcpu` differ here. The
+    // macro cannot resolve paths; `ioctl_core::info::request_clashes` compares the types.
     let kind = |decl: &IoctlDecl| decl.on.as_ref().map(|(_, ty)| ty.to_token_stream().to_string());
     let overlap = |first: &IoctlDecl, second: &IoctlDecl| match (kind(first), kind(second)) {
         (Some(first), Some(second)) => first == second,

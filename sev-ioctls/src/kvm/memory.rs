@@ -1,7 +1,8 @@
 //! Guest memory and its registration with a VM.
 //!
 //! The kernel keeps the host address of a memory slot after `KVM_SET_USER_MEMORY_REGION`
-//! or `KVM_SET_USER_MEMORY_REGION2` returns, and the guest reads and writes that memory whenever a vCPU runs. Safe code
+//! or `KVM_SET_USER_MEMORY_REGION2` returns, and the guest reads and writes that memory
+//! whenever a vCPU runs. Safe code
 //! therefore never passes an address: a [`MemoryRegion`] owns the [`GuestMemory`] it
 //! registers and borrows the [`Vm`], so the memory stays mapped for as long as the slot
 //! exists. Dropping the region deletes the slot first and unmaps the memory only if the
@@ -22,7 +23,7 @@ const KVM_PAGE_SIZE: usize = 4096;
 /// Anonymous, page-aligned host memory to back guest physical memory.
 ///
 /// The guest may write this memory while a vCPU runs, and several host threads may copy
-/// in and out of it at once, so the type hands out no references into it:
+/// in and out of it at once. The type therefore hands out no references into it.
 /// [`read_at`](Self::read_at) and [`write_at`](Self::write_at) copy bytes with relaxed
 /// one-byte atomic loads and stores. Copies that overlap in time see each byte whole, in
 /// no particular order across bytes, and are never a data race. The price shows on large
@@ -35,7 +36,7 @@ pub struct GuestMemory {
 }
 
 // SAFETY: `GuestMemory` owns its mapping, so moving it to another thread moves the
-// ownership with it; no reference into the mapping exists that could stay behind.
+// ownership with it. No reference into the mapping exists that could stay behind.
 unsafe impl Send for GuestMemory {}
 // SAFETY: through `&GuestMemory`, safe code reaches the bytes only with the one-byte
 // atomic accesses of `read_at` and `write_at`, all of the same size, so concurrent copies
@@ -193,7 +194,7 @@ impl Vm {
 
 impl<'vm> MemoryRegion<'vm> {
     /// Wraps a slot that the kernel has just accepted with `memory`'s address and length.
-    /// `version2` says whether `KVM_SET_USER_MEMORY_REGION2` registered it.
+    /// `version2` is true when `KVM_SET_USER_MEMORY_REGION2` registered it.
     pub(super) fn registered(vm: &'vm Vm, slot: u32, guest_phys_addr: u64, memory: GuestMemory, version2: bool) -> Self {
         MemoryRegion { vm, slot, guest_phys_addr, memory: ManuallyDrop::new(memory), version2 }
     }

@@ -119,9 +119,9 @@ impl Vm {
     ///
     /// With `private = Some((memfd, offset))`, the slot's private pages come from
     /// `memory.len()` bytes of `memfd` starting at `offset`, and [`KVM_MEM_GUEST_MEMFD`] is
-    /// added to `flags`. The kernel then requires a VM type with private memory (see
-    /// [`KVM_CAP_VM_TYPES`]), a page-aligned `offset`, and the range inside the guest_memfd,
-    /// and fails with `EINVAL` otherwise. The guest_memfd need not outlive the region: when
+    /// added to `flags`. The kernel then requires a VM type that supports guest_memfd (see
+    /// [`KVM_CAP_VM_TYPES`] and [`KVM_CAP_GUEST_MEMFD`]), a page-aligned `offset`, and the
+    /// range inside the guest_memfd, and fails with `EINVAL` otherwise. The guest_memfd need not outlive the region: when
     /// its last fd closes, the kernel detaches it from the slot.
     ///
     /// `KVM_MEM_GUEST_MEMFD` in `flags` without a guest_memfd is rejected with
